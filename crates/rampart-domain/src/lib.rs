@@ -1,0 +1,25 @@
+//! Rampart's domain: the types and rules every other crate speaks in.
+//!
+//! This crate owns tenancy (organisations and their ISO/IEC 27032 stakeholder
+//! kinds), roles and what each may do, credentials (password hashing, API tokens,
+//! session secrets), the audit hash chain, input validation and pagination.
+//!
+//! It must not do I/O: no database, no network, no files. Everything here is a
+//! pure function or a value type, so it can be tested exhaustively and reused by
+//! the store, the server and the CLI alike.
+
+pub mod audit;
+pub mod credentials;
+pub mod error;
+pub mod page;
+pub mod tenancy;
+pub mod validate;
+
+pub use error::{DomainError, Invalid};
+pub use page::{Page, PageRequest};
+pub use tenancy::{Actor, OrgKind, Permission, Role};
+
+/// A new identifier: a UUIDv7 string, so identifiers sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

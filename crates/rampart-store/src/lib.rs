@@ -1,0 +1,100 @@
+//! Rampart's persistence.
+//!
+//! One [`Store`] over SQLite (the default, zero setup) or PostgreSQL (production
+//! and several servers), chosen by URL. One migration history runs unchanged on
+//! both. Every query that touches an organisation's data takes its id and filters
+//! by it in SQL: an object of another organisation is indistinguishable from a
+//! missing one. Every change runs in one transaction together with its audit
+//! record.
+//!
+//! This crate must not know about HTTP, HTML or the command line.
+
+mod accounts;
+mod audit;
+mod connect;
+mod error;
+mod migrate;
+pub mod portable;
+mod sessions;
+pub mod testing;
+mod throttle;
+mod tokens;
+
+pub use accounts::{Member, Organisation, UserRecord};
+pub use audit::{AuditFilter, ChainReport};
+pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
+pub use error::StoreError;
+pub use migrate::MIGRATIONS;
+pub use sessions::{Session, SessionPolicy};
+pub use tokens::ApiToken;
+
+use sqlx::AnyPool;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database behind Rampart.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Who makes a change and under which request, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeContext {
+    /// The acting user's e-mail, or `system` / `cli`.
+    pub actor: String,
+    pub request_id: String,
+}
+
+impl ChangeContext {
+    pub fn new(actor: impl Into<String>, request_id: impl Into<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            request_id: request_id.into(),
+        }
+    }
+
+    /// A change made from the command line on the server's host.
+    pub fn cli() -> Self {
+        Self::new("cli", rampart_domain::new_id())
+    }
+}
+
+/// Now, as Unix milliseconds: the one time representation in the database.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+impl Store {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for metrics.
+    pub fn pool_state(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Begins a transaction that will write.
+    ///
+    /// On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a deferred
+    /// transaction that reads first cannot later upgrade if another writer
+    /// committed meanwhile, and would fail with SQLITE_BUSY half-way.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+}

@@ -1,0 +1,472 @@
+//! Moving all data out of and into a database: `export`/`import` (a directory,
+//! one JSON Lines file per table) and `backup`/`restore` (one file).
+//!
+//! Both read every table inside one transaction, so the copy is a consistent
+//! snapshot taken while the server keeps running, and both write rows in the
+//! same portable JSON: a SQLite backup restores into PostgreSQL and back.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::{Backend, Result, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Int,
+}
+
+struct Table {
+    name: &'static str,
+    /// Columns that order rows stably (the primary key).
+    key: &'static str,
+    columns: &'static [(&'static str, Kind)],
+}
+
+use Kind::{Int, Text};
+
+/// Every table, parents before children (the order rows are inserted in).
+const TABLES: &[Table] = &[
+    Table {
+        name: "organisations",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "users",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("email", Text),
+            ("password_hash", Text),
+            ("superadmin", Int),
+            ("created_at", Int),
+            ("password_changed_at", Int),
+        ],
+    },
+    Table {
+        name: "memberships",
+        key: "org_id, user_id",
+        columns: &[
+            ("org_id", Text),
+            ("user_id", Text),
+            ("role", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "sessions",
+        key: "id_hash",
+        columns: &[
+            ("id_hash", Text),
+            ("user_id", Text),
+            ("org_id", Text),
+            ("csrf_token", Text),
+            ("created_at", Int),
+            ("last_seen_at", Int),
+            ("expires_at", Int),
+        ],
+    },
+    Table {
+        name: "api_tokens",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("user_id", Text),
+            ("name", Text),
+            ("token_hash", Text),
+            ("display_prefix", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("revoked_at", Int),
+            ("last_used_at", Int),
+        ],
+    },
+    Table {
+        name: "login_failures",
+        key: "id",
+        columns: &[("id", Text), ("subject", Text), ("at", Int)],
+    },
+    Table {
+        name: "audit_heads",
+        key: "chain",
+        columns: &[("chain", Text), ("seq", Int), ("hash", Text)],
+    },
+    Table {
+        name: "audit_records",
+        key: "chain, seq",
+        columns: &[
+            ("chain", Text),
+            ("seq", Int),
+            ("actor", Text),
+            ("action", Text),
+            ("object_type", Text),
+            ("object_id", Text),
+            ("state_digest", Text),
+            ("at", Int),
+            ("request_id", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
+        ],
+    },
+];
+
+/// Rows are read in pages of this many, so memory stays flat on any size.
+const PAGE: i64 = 1000;
+const FORMAT: &str = "rampart-export";
+const FORMAT_VERSION: i64 = 1;
+
+fn io_err(context: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io(format!("{context}: {e}"))
+}
+
+fn row_values(table: &Table, row: &AnyRow) -> Result<Value> {
+    let values = table
+        .columns
+        .iter()
+        .map(|&(col, kind)| {
+            Ok(match kind {
+                Text => row
+                    .try_get::<Option<String>, _>(col)?
+                    .map(Value::from)
+                    .unwrap_or(Value::Null),
+                Int => row
+                    .try_get::<Option<i64>, _>(col)?
+                    .map(Value::from)
+                    .unwrap_or(Value::Null),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Value::Array(values))
+}
+
+/// Reads every row of `table` in key order, page by page, handing each to `each`.
+async fn for_each_row(
+    tx: &mut Transaction<'static, Any>,
+    table: &Table,
+    mut each: impl FnMut(Value) -> Result<()>,
+) -> Result<u64> {
+    let columns = table
+        .columns
+        .iter()
+        .map(|c| c.0)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut offset = 0i64;
+    let mut count = 0u64;
+    loop {
+        // OFFSET is fine inside one snapshot: nothing moves between pages.
+        let sql = format!(
+            "SELECT {columns} FROM {} ORDER BY {} LIMIT {PAGE} OFFSET {offset}",
+            table.name, table.key
+        );
+        let rows = sqlx::query(&sql).fetch_all(&mut **tx).await?;
+        for row in &rows {
+            each(row_values(table, row)?)?;
+            count += 1;
+        }
+        if (rows.len() as i64) < PAGE {
+            return Ok(count);
+        }
+        offset += PAGE;
+    }
+}
+
+async fn snapshot_tx(store: &Store) -> Result<Transaction<'static, Any>> {
+    Ok(match store.backend {
+        Backend::Sqlite => store.pool.begin().await?,
+        Backend::Postgres => {
+            store
+                .pool
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?
+        }
+    })
+}
+
+fn header(store_schema: i64) -> Value {
+    serde_json::json!({"format": FORMAT, "version": FORMAT_VERSION, "schema": store_schema, "created_at": crate::now_ms()})
+}
+
+/// What was copied: rows per table.
+pub type Counts = Vec<(String, u64)>;
+
+impl Store {
+    async fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .applied_migrations()
+            .await?
+            .last()
+            .map(|m| m.0)
+            .unwrap_or(0))
+    }
+
+    /// Writes a consistent snapshot of every table into one file.
+    pub async fn backup(&self, out: &Path) -> Result<Counts> {
+        let file = std::fs::File::create(out)
+            .map_err(|e| io_err(&format!("cannot create {}", out.display()), e))?;
+        let mut w = std::io::BufWriter::new(file);
+        let write_err = |e| io_err("cannot write the backup", e);
+        writeln!(w, "{}", header(self.schema_version().await?)).map_err(write_err)?;
+        let mut tx = snapshot_tx(self).await?;
+        let mut counts = Vec::new();
+        for table in TABLES {
+            writeln!(w, "{}", serde_json::json!({"table": table.name, "columns": table.columns.iter().map(|c| c.0).collect::<Vec<_>>()})).map_err(write_err)?;
+            let n = for_each_row(&mut tx, table, |row| {
+                writeln!(w, "{row}").map_err(write_err)
+            })
+            .await?;
+            counts.push((table.name.to_string(), n));
+        }
+        tx.rollback().await?;
+        w.flush().map_err(write_err)?;
+        w.get_ref().sync_all().map_err(write_err)?;
+        Ok(counts)
+    }
+
+    /// Writes a consistent snapshot into `dir`: `manifest.json` and one
+    /// `TABLE.jsonl` per table (a column header line, then one row per line).
+    pub async fn export(&self, dir: &Path) -> Result<Counts> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| io_err(&format!("cannot create {}", dir.display()), e))?;
+        let mut tx = snapshot_tx(self).await?;
+        let mut counts = Vec::new();
+        for table in TABLES {
+            let path = dir.join(format!("{}.jsonl", table.name));
+            let file = std::fs::File::create(&path)
+                .map_err(|e| io_err(&format!("cannot create {}", path.display()), e))?;
+            let mut w = std::io::BufWriter::new(file);
+            let write_err = |e| io_err(&format!("cannot write {}", path.display()), e);
+            writeln!(
+                w,
+                "{}",
+                serde_json::json!(table.columns.iter().map(|c| c.0).collect::<Vec<_>>())
+            )
+            .map_err(write_err)?;
+            let n = for_each_row(&mut tx, table, |row| {
+                writeln!(w, "{row}").map_err(write_err)
+            })
+            .await?;
+            w.flush().map_err(write_err)?;
+            counts.push((table.name.to_string(), n));
+        }
+        tx.rollback().await?;
+        let mut manifest = header(self.schema_version().await?);
+        manifest["tables"] = serde_json::json!(
+            counts
+                .iter()
+                .map(|(t, n)| serde_json::json!({"table": t, "rows": n}))
+                .collect::<Vec<_>>()
+        );
+        std::fs::write(
+            dir.join("manifest.json"),
+            serde_json::to_string_pretty(&manifest).unwrap_or_default(),
+        )
+        .map_err(|e| io_err("cannot write manifest.json", e))?;
+        Ok(counts)
+    }
+
+    /// True when the database holds no organisation and no user.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM organisations) + (SELECT COUNT(*) FROM users)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n == 0)
+    }
+
+    /// Loads a backup file. Refuses a database that holds data unless `force`,
+    /// which first deletes everything; either way it is one transaction.
+    pub async fn restore(&self, file: &Path, force: bool) -> Result<Counts> {
+        let reader = open_lines(file)?;
+        let mut lines = reader.lines();
+        let first = lines
+            .next()
+            .ok_or_else(|| StoreError::Io(format!("{} is empty", file.display())))?
+            .map_err(|e| io_err("cannot read the backup", e))?;
+        self.check_header(&first, &file.display().to_string())
+            .await?;
+        let mut tx = self.prepare_load(force).await?;
+        let mut counts: Counts = Vec::new();
+        let mut current: Option<(&Table, Vec<String>)> = None;
+        for (n, line) in lines.enumerate() {
+            let line = line.map_err(|e| io_err("cannot read the backup", e))?;
+            let value: Value = serde_json::from_str(&line)
+                .map_err(|e| io_err(&format!("{} line {}", file.display(), n + 2), e))?;
+            if let Some(name) = value.get("table").and_then(Value::as_str) {
+                let table = TABLES
+                    .iter()
+                    .find(|t| t.name == name)
+                    .ok_or_else(|| StoreError::Io(format!("unknown table {name} in the backup")))?;
+                let columns = serde_json::from_value(value["columns"].clone())
+                    .map_err(|e| io_err("bad column list", e))?;
+                counts.push((name.to_string(), 0));
+                current = Some((table, columns));
+                continue;
+            }
+            let (table, columns) = current
+                .as_ref()
+                .ok_or_else(|| StoreError::Io("backup rows before any table header".into()))?;
+            insert_row(&mut tx, table, columns, value).await?;
+            if let Some(last) = counts.last_mut() {
+                last.1 += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// Loads an exported directory into an empty database (or any, with `force`).
+    pub async fn import(&self, dir: &Path, force: bool) -> Result<Counts> {
+        let manifest = std::fs::read_to_string(dir.join("manifest.json")).map_err(|e| {
+            io_err(
+                &format!("{} is not an export (no manifest.json)", dir.display()),
+                e,
+            )
+        })?;
+        self.check_header(&manifest, &dir.join("manifest.json").display().to_string())
+            .await?;
+        let mut tx = self.prepare_load(force).await?;
+        let mut counts = Vec::new();
+        for table in TABLES {
+            let path = dir.join(format!("{}.jsonl", table.name));
+            let mut lines = open_lines(&path)?.lines();
+            let read_err = |e| io_err(&format!("cannot read {}", path.display()), e);
+            let header = lines
+                .next()
+                .ok_or_else(|| StoreError::Io(format!("{} is empty", path.display())))?
+                .map_err(read_err)?;
+            let columns: Vec<String> = serde_json::from_str(&header)
+                .map_err(|e| io_err(&format!("{} line 1", path.display()), e))?;
+            let mut n = 0;
+            for (i, line) in lines.enumerate() {
+                let value = serde_json::from_str(&line.map_err(read_err)?)
+                    .map_err(|e| io_err(&format!("{} line {}", path.display(), i + 2), e))?;
+                insert_row(&mut tx, table, &columns, value).await?;
+                n += 1;
+            }
+            counts.push((table.name.to_string(), n));
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn check_header(&self, text: &str, source: &str) -> Result<()> {
+        let header: Value = serde_json::from_str(text)
+            .map_err(|e| io_err(&format!("{source} is not a Rampart export"), e))?;
+        if header["format"] != FORMAT || header["version"] != FORMAT_VERSION {
+            return Err(StoreError::Io(format!(
+                "{source} is not a Rampart export of format version {FORMAT_VERSION}"
+            )));
+        }
+        let ours = self.schema_version().await?;
+        if header["schema"] != ours {
+            return Err(StoreError::Io(format!(
+                "{source} was written at schema version {}, this database is at {ours}: restore it with the Rampart version that wrote it",
+                header["schema"]
+            )));
+        }
+        Ok(())
+    }
+
+    async fn prepare_load(&self, force: bool) -> Result<Transaction<'static, Any>> {
+        let mut tx = self.write_tx().await?;
+        let n: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM organisations) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM audit_heads)")
+            .fetch_one(&mut *tx)
+            .await?;
+        if n > 0 {
+            if !force {
+                return Err(StoreError::Conflict(
+                    "the database is not empty: pass --force to replace everything in it".into(),
+                ));
+            }
+            for table in TABLES.iter().rev() {
+                sqlx::query(&format!("DELETE FROM {}", table.name))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        Ok(tx)
+    }
+}
+
+fn open_lines(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| io_err(&format!("cannot open {}", path.display()), e))?;
+    Ok(std::io::BufReader::new(file))
+}
+
+async fn insert_row(
+    tx: &mut Transaction<'static, Any>,
+    table: &Table,
+    columns: &[String],
+    value: Value,
+) -> Result<()> {
+    let Value::Array(values) = value else {
+        return Err(StoreError::Io(format!(
+            "a row of {} is not a JSON array",
+            table.name
+        )));
+    };
+    if values.len() != columns.len() {
+        return Err(StoreError::Io(format!(
+            "a row of {} has {} values for {} columns",
+            table.name,
+            values.len(),
+            columns.len()
+        )));
+    }
+    let placeholders = (1..=columns.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for c in columns {
+        if !table.columns.iter().any(|(name, _)| name == c) {
+            return Err(StoreError::Io(format!(
+                "unknown column {c} of {}",
+                table.name
+            )));
+        }
+    }
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({placeholders})",
+        table.name,
+        columns.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for (c, v) in columns.iter().zip(values) {
+        let kind = table
+            .columns
+            .iter()
+            .find(|(name, _)| name == c)
+            .map(|(_, k)| *k)
+            .unwrap_or(Text);
+        query = match (kind, v) {
+            (Text, Value::String(s)) => query.bind(s),
+            (Text, Value::Null) => query.bind(None::<String>),
+            (Int, Value::Number(n)) => query.bind(n.as_i64().ok_or_else(|| {
+                StoreError::Io(format!("{c} of {} is not an integer", table.name))
+            })?),
+            (Int, Value::Null) => query.bind(None::<i64>),
+            (_, other) => {
+                return Err(StoreError::Io(format!(
+                    "{c} of {} has an unexpected value {other}",
+                    table.name
+                )));
+            }
+        };
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
