@@ -1,1 +1,118 @@
-fn main() {}
+//! `rampart`: the one binary. Runs the server and the operator commands
+//! (accounts, audit verification, backup, export, demo data).
+//!
+//! Errors go to stderr with a non-zero exit; `--json` prints machine-readable
+//! results where a script would read them.
+
+mod commands;
+mod demo;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "rampart",
+    version,
+    about = "ISO/IEC 27032 in practice: assessment, risk, incidents and collaboration"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Global {
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB[?sslmode=require]. Default: a SQLite file in the data directory.
+    #[arg(long, env = "RAMPART_DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Directory for Rampart's files (the default SQLite database lives here).
+    #[arg(long, env = "RAMPART_DATA_DIR", default_value = "./rampart-data", global = true)]
+    data_dir: PathBuf,
+    /// Log format.
+    #[arg(long, env = "RAMPART_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrates the database first).
+    Serve(commands::ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(commands::OrgCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(commands::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(commands::TokenCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(commands::AuditCommand),
+    /// Write a consistent snapshot of the whole database into one file (safe while serving).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Load a backup file. Refuses a database that holds data unless --force.
+    Restore {
+        file: PathBuf,
+        /// Replace everything in a non-empty database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write all data into a directory in a portable format (moves data between SQLite and PostgreSQL).
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Load an export directory into an empty database (or any, with --force).
+    Import {
+        dir: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Fill demo organisations so a newcomer sees a living system.
+    Demo,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli.global, cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -46,12 +46,7 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    pub fn new(
-        action: &str,
-        object_type: &str,
-        object_id: &str,
-        new_state: Option<&serde_json::Value>,
-    ) -> Self {
+    pub fn new(action: &str, object_type: &str, object_id: &str, new_state: Option<&serde_json::Value>) -> Self {
         Self {
             action: action.to_string(),
             object_type: object_type.to_string(),
@@ -104,11 +99,7 @@ pub struct ChainBreak {
 
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "chain {} broken at record {}: {}",
-            self.chain, self.seq, self.reason
-        )
+        write!(f, "chain {} broken at record {}: {}", self.chain, self.seq, self.reason)
     }
 }
 
@@ -122,38 +113,23 @@ pub struct ChainVerifier {
 
 impl ChainVerifier {
     pub fn new(chain: &str) -> Self {
-        Self {
-            chain: chain.to_string(),
-            expected_seq: 1,
-            prev_hash: GENESIS_HASH.to_string(),
-        }
+        Self { chain: chain.to_string(), expected_seq: 1, prev_hash: GENESIS_HASH.to_string() }
     }
 
     pub fn push(&mut self, record: &AuditRecord) -> Result<(), ChainBreak> {
-        let broken = |reason: String| ChainBreak {
-            chain: self.chain.clone(),
-            seq: record.seq,
-            reason,
-        };
+        let broken = |reason: String| ChainBreak { chain: self.chain.clone(), seq: record.seq, reason };
         if record.seq != self.expected_seq {
             return Err(ChainBreak {
                 chain: self.chain.clone(),
                 seq: self.expected_seq,
-                reason: format!(
-                    "record {} is missing (next record found is {})",
-                    self.expected_seq, record.seq
-                ),
+                reason: format!("record {} is missing (next record found is {})", self.expected_seq, record.seq),
             });
         }
         if record.prev_hash != self.prev_hash {
-            return Err(broken(
-                "its previous-hash does not match the record before it".into(),
-            ));
+            return Err(broken("its previous-hash does not match the record before it".into()));
         }
         if record.compute_hash() != record.hash {
-            return Err(broken(
-                "its content does not match its hash (the record was altered)".into(),
-            ));
+            return Err(broken("its content does not match its hash (the record was altered)".into()));
         }
         self.expected_seq += 1;
         self.prev_hash = record.hash.clone();
@@ -245,11 +221,7 @@ mod tests {
             r.seq = i as i64 + 1;
         }
         let head = records[5].hash.clone();
-        assert_eq!(
-            verify(&records, (6, &head)).unwrap_err().seq,
-            3,
-            "the forged record sits at position 3"
-        );
+        assert_eq!(verify(&records, (6, &head)).unwrap_err().seq, 3, "the forged record sits at position 3");
     }
 
     #[test]

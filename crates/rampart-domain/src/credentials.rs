@@ -44,16 +44,10 @@ fn argon2() -> Argon2<'static> {
 pub fn check_password_rules(password: &str, email: &str) -> Result<(), Invalid> {
     let field = "password";
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Invalid::new(
-            field,
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        ));
+        return Err(Invalid::new(field, format!("must be at least {MIN_PASSWORD_CHARS} characters")));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(Invalid::new(
-            field,
-            format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
-        ));
+        return Err(Invalid::new(field, format!("must be at most {MAX_PASSWORD_BYTES} bytes")));
     }
     let lower = password.to_lowercase();
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
@@ -61,10 +55,7 @@ pub fn check_password_rules(password: &str, email: &str) -> Result<(), Invalid> 
         return Err(Invalid::new(field, "must not contain your e-mail address"));
     }
     if COMMON_PASSWORDS.contains(&lower.as_str()) {
-        return Err(Invalid::new(
-            field,
-            "is one of the most common passwords; choose another",
-        ));
+        return Err(Invalid::new(field, "is one of the most common passwords; choose another"));
     }
     let first = password.chars().next();
     if password.chars().all(|c| Some(c) == first) {
@@ -77,8 +68,7 @@ pub fn check_password_rules(password: &str, email: &str) -> Result<(), Invalid> 
 pub fn hash_password(password: &str) -> Result<String, DomainError> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| DomainError::PasswordHash(e.to_string()))?;
-    let salt =
-        SaltString::encode_b64(&salt).map_err(|e| DomainError::PasswordHash(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| DomainError::PasswordHash(e.to_string()))?;
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -91,9 +81,7 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
         return false;
     }
     match PasswordHash::new(hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -160,45 +148,17 @@ mod tests {
 
     #[test]
     fn the_same_password_hashes_differently_each_time() {
-        assert_ne!(
-            hash_password("correct horse battery").unwrap(),
-            hash_password("correct horse battery").unwrap()
-        );
+        assert_ne!(hash_password("correct horse battery").unwrap(), hash_password("correct horse battery").unwrap());
     }
 
     #[test]
     fn password_rules_explain_what_is_wrong() {
         let email = "alice@example.org";
-        assert!(
-            check_password_rules("short", email)
-                .unwrap_err()
-                .reason
-                .contains("at least 12")
-        );
-        assert!(
-            check_password_rules("alice-is-great-1", email)
-                .unwrap_err()
-                .reason
-                .contains("e-mail")
-        );
-        assert!(
-            check_password_rules("Password1234", email)
-                .unwrap_err()
-                .reason
-                .contains("common")
-        );
-        assert!(
-            check_password_rules("aaaaaaaaaaaaaa", email)
-                .unwrap_err()
-                .reason
-                .contains("single character")
-        );
-        assert!(
-            check_password_rules(&"x1".repeat(600), email)
-                .unwrap_err()
-                .reason
-                .contains("at most")
-        );
+        assert!(check_password_rules("short", email).unwrap_err().reason.contains("at least 12"));
+        assert!(check_password_rules("alice-is-great-1", email).unwrap_err().reason.contains("e-mail"));
+        assert!(check_password_rules("Password1234", email).unwrap_err().reason.contains("common"));
+        assert!(check_password_rules("aaaaaaaaaaaaaa", email).unwrap_err().reason.contains("single character"));
+        assert!(check_password_rules(&"x1".repeat(600), email).unwrap_err().reason.contains("at most"));
         assert!(check_password_rules("tawny-otter-sails-north", email).is_ok());
     }
 

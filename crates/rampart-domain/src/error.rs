@@ -14,10 +14,7 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Self { field: field.into(), reason: reason.into() }
     }
 }
 
@@ -26,6 +23,8 @@ impl fmt::Display for Invalid {
         write!(f, "{}: {}", self.field, self.reason)
     }
 }
+
+impl std::error::Error for Invalid {}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {

@@ -24,27 +24,18 @@ impl PageRequest {
     pub fn new(limit: Option<u32>, after: Option<String>) -> Result<Self, Invalid> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if limit == 0 || limit > MAX_LIMIT {
-            return Err(Invalid::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
+            return Err(Invalid::new("limit", format!("must be between 1 and {MAX_LIMIT}")));
         }
         if let Some(after) = &after
             && (after.is_empty() || after.len() > 200)
         {
-            return Err(Invalid::new(
-                "after",
-                "must be a cursor returned as `next` by a previous page",
-            ));
+            return Err(Invalid::new("after", "must be a cursor returned as `next` by a previous page"));
         }
         Ok(Self { limit, after })
     }
 
     pub fn first(limit: u32) -> Self {
-        Self {
-            limit: limit.clamp(1, MAX_LIMIT),
-            after: None,
-        }
+        Self { limit: limit.clamp(1, MAX_LIMIT), after: None }
     }
 }
 
@@ -67,11 +58,7 @@ impl<T> Page<T> {
     pub fn from_overfetch(mut rows: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String) -> Self {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next = if more {
-            rows.last().map(cursor_of)
-        } else {
-            None
-        };
+        let next = if more { rows.last().map(cursor_of) } else { None };
         Self { items: rows, next }
     }
 }

@@ -108,10 +108,7 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Analyst => !matches!(permission, ManageMembers | ReadAudit),
-            Role::Auditor => matches!(
-                permission,
-                Read | Comment | ReviewEvidence | ReadAudit | ManageOwnTokens
-            ),
+            Role::Auditor => matches!(permission, Read | Comment | ReviewEvidence | ReadAudit | ManageOwnTokens),
             Role::Viewer => matches!(permission, Read | ManageOwnTokens),
         }
     }
@@ -154,10 +151,7 @@ mod tests {
     fn an_unknown_name_is_refused_with_the_accepted_ones() {
         let err = OrgKind::parse("isp").unwrap_err();
         assert_eq!(err.field, "kind");
-        assert!(
-            err.reason
-                .contains("provider, consumer, authority, coordinator, law-enforcement")
-        );
+        assert!(err.reason.contains("provider, consumer, authority, coordinator, law-enforcement"));
     }
 
     #[test]

@@ -17,10 +17,7 @@ pub fn email(raw: &str) -> Result<String, Invalid> {
         return Err(Invalid::new(field, "is required"));
     }
     if email.len() > MAX_EMAIL {
-        return Err(Invalid::new(
-            field,
-            format!("must be at most {MAX_EMAIL} characters"),
-        ));
+        return Err(Invalid::new(field, format!("must be at most {MAX_EMAIL} characters")));
     }
     let Some((local, domain)) = email.split_once('@') else {
         return Err(Invalid::new(field, "must look like name@example.org"));
@@ -50,10 +47,7 @@ fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
         return Err(Invalid::new(field, "is required"));
     }
     if text.chars().count() > max {
-        return Err(Invalid::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(Invalid::new(field, format!("must be at most {max} characters")));
     }
     if text.chars().any(char::is_control) {
         return Err(Invalid::new(field, "must not contain control characters"));
@@ -91,14 +85,7 @@ mod tests {
 
     #[test]
     fn malformed_emails_name_the_field() {
-        for bad in [
-            "",
-            "alice",
-            "@example.org",
-            "alice@",
-            "a@b@c",
-            "al ice@example.org",
-        ] {
+        for bad in ["", "alice", "@example.org", "alice@", "a@b@c", "al ice@example.org"] {
             assert_eq!(email(bad).unwrap_err().field, "email", "{bad:?}");
         }
         assert!(email(&format!("{}@x.org", "a".repeat(300))).is_err());

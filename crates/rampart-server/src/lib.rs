@@ -1,1 +1,81 @@
-//! placeholder
+//! Rampart's HTTP server: the JSON API under `/api/v1`, the server-rendered web
+//! UI, health and metrics endpoints.
+//!
+//! This crate owns the edge: authentication (session cookies and bearer
+//! tokens), CSRF, RBAC checks, security headers, request ids, problem+json
+//! errors and graceful shutdown. Handlers are thin: they parse, check the
+//! actor's permission, call the store and render. No SQL lives here.
+
+mod api;
+mod auth;
+mod error;
+mod metrics;
+mod middleware;
+pub mod openapi;
+mod serve;
+mod ui;
+
+use std::sync::Arc;
+
+use axum::Router;
+use rampart_store::{SessionPolicy, Store};
+
+pub use error::Problem;
+pub use metrics::Metrics;
+pub use serve::{ServeError, Tls, serve};
+
+/// Largest request body accepted anywhere (413 beyond it).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// How the server behaves; built by the CLI from flags and environment.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Cookies get `Secure` and the `__Host-` prefix, and HSTS is sent. True
+    /// when serving TLS directly or behind a TLS-terminating proxy.
+    pub secure_cookies: bool,
+    pub session_policy: SessionPolicy,
+    pub body_limit: usize,
+    /// Failed logins per account within the window before the account is throttled.
+    pub max_account_failures: i64,
+    /// Failed logins per client address within the window before it is throttled.
+    pub max_address_failures: i64,
+    pub throttle_window_ms: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_policy: SessionPolicy::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            max_account_failures: 5,
+            max_address_failures: 20,
+            throttle_window_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        Self { store, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+    }
+}
+
+/// The whole application: every route with its middleware.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(ui::routes())
+        .merge(middleware::operational_routes())
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::edge))
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.body_limit))
+}

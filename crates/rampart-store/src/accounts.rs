@@ -67,33 +67,26 @@ fn member_state(m: &Member) -> serde_json::Value {
 }
 
 impl Store {
-    /// Creates an organisation; its audit chain starts with this record.
+    /// Creates an organisation, with `first_admin` (a user id) as its admin when
+    /// given, in one transaction; its audit chain starts here.
     pub async fn create_org(
         &self,
         ctx: &ChangeContext,
         name: &str,
         kind: OrgKind,
+        first_admin: Option<&str>,
     ) -> Result<Organisation> {
         let name = rampart_domain::validate::name("name", name)?;
-        let org = Organisation {
-            id: new_id(),
-            name,
-            kind,
-            created_at: now_ms(),
-        };
+        let org = Organisation { id: new_id(), name, kind, created_at: now_ms() };
         let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&org.id)
-        .bind(&org.name)
-        .bind(org.kind.as_str())
-        .bind(org.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            StoreError::unique_as_conflict(e, "an organisation with this name already exists")
-        })?;
+        sqlx::query("INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&org.id)
+            .bind(&org.name)
+            .bind(org.kind.as_str())
+            .bind(org.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique_as_conflict(e, "an organisation with this name already exists"))?;
         let state = json!({"name": org.name, "kind": org.kind});
         audit::append(
             &mut tx,
@@ -102,18 +95,43 @@ impl Store {
             AuditEvent::new("organisation.create", "organisation", &org.id, Some(&state)),
         )
         .await?;
+        if let Some(user_id) = first_admin {
+            let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let member = Member {
+                user_id: user_id.to_string(),
+                email: email.ok_or(StoreError::NotFound)?,
+                role: Role::Admin,
+                joined_at: org.created_at,
+            };
+            sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&org.id)
+                .bind(user_id)
+                .bind(Role::Admin.as_str())
+                .bind(org.created_at)
+                .execute(&mut *tx)
+                .await?;
+            audit::append(
+                &mut tx,
+                &org.id,
+                ctx,
+                AuditEvent::new("member.create", "member", user_id, Some(&member_state(&member))),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(org)
     }
 
     /// All organisations by name (for the instance superadmin).
     pub async fn list_orgs(&self, page: &PageRequest) -> Result<Page<Organisation>> {
-        let rows =
-            sqlx::query("SELECT * FROM organisations WHERE name > $1 ORDER BY name LIMIT $2")
-                .bind(page.after.as_deref().unwrap_or(""))
-                .bind(i64::from(page.limit) + 1)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query("SELECT * FROM organisations WHERE name > $1 ORDER BY name LIMIT $2")
+            .bind(page.after.as_deref().unwrap_or(""))
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
         let orgs = rows.iter().map(org_from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_overfetch(orgs, page.limit, |o| o.name.clone()))
     }
@@ -123,10 +141,7 @@ impl Store {
             .bind(name.trim())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref()
-            .map(org_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        row.as_ref().map(org_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// The organisations a user belongs to, with the role in each, by name.
@@ -137,14 +152,7 @@ impl Store {
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    org_from_row(r)?,
-                    Role::parse(&r.try_get::<String, _>("role")?)?,
-                ))
-            })
-            .collect()
+        rows.iter().map(|r| Ok((org_from_row(r)?, Role::parse(&r.try_get::<String, _>("role")?)?))).collect()
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<UserRecord> {
@@ -152,21 +160,12 @@ impl Store {
             .bind(email.trim().to_lowercase())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref()
-            .map(user_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     pub async fn user_by_id(&self, user_id: &str) -> Result<UserRecord> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(user_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1").bind(user_id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// The actor `user_id` is inside `org_id`, if they are a member.
@@ -196,9 +195,7 @@ impl Store {
     pub async fn create_first_superadmin(&self, email: &str, password_hash: &str) -> Result<bool> {
         let email = rampart_domain::validate::email(email)?;
         let mut tx = self.write_tx().await?;
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&mut *tx)
-            .await?;
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
         if users > 0 {
             tx.rollback().await?;
             return Ok(false);
@@ -214,13 +211,7 @@ impl Store {
             .await?;
         let ctx = ChangeContext::new("system", new_id());
         let state = json!({"email": email, "superadmin": true});
-        audit::append(
-            &mut tx,
-            INSTANCE_CHAIN,
-            &ctx,
-            AuditEvent::new("user.create", "user", &id, Some(&state)),
-        )
-        .await?;
+        audit::append(&mut tx, INSTANCE_CHAIN, &ctx, AuditEvent::new("user.create", "user", &id, Some(&state))).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -237,28 +228,21 @@ impl Store {
     ) -> Result<Member> {
         let email = rampart_domain::validate::email(email)?;
         let mut tx = self.write_tx().await?;
-        let org_exists: Option<String> =
-            sqlx::query_scalar("SELECT id FROM organisations WHERE id = $1")
-                .bind(org_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let org_exists: Option<String> = sqlx::query_scalar("SELECT id FROM organisations WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         if org_exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
         let now = now_ms();
         let user_id = match existing {
             Some(id) => id,
             None => {
                 let Some(hash) = password_hash else {
-                    return Err(rampart_domain::Invalid::new(
-                        "password",
-                        "is required for a new account",
-                    )
-                    .into());
+                    return Err(rampart_domain::Invalid::new("password", "is required for a new account").into());
                 };
                 let id = new_id();
                 sqlx::query("INSERT INTO users (id, email, password_hash, superadmin, created_at, password_changed_at) VALUES ($1, $2, $3, 0, $4, $4)")
@@ -271,34 +255,20 @@ impl Store {
                 id
             }
         };
-        sqlx::query(
-            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(org_id)
-        .bind(&user_id)
-        .bind(role.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            StoreError::unique_as_conflict(e, "this person is already a member of the organisation")
-        })?;
-        let member = Member {
-            user_id,
-            email,
-            role,
-            joined_at: now,
-        };
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(org_id)
+            .bind(&user_id)
+            .bind(role.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique_as_conflict(e, "this person is already a member of the organisation"))?;
+        let member = Member { user_id, email, role, joined_at: now };
         audit::append(
             &mut tx,
             org_id,
             ctx,
-            AuditEvent::new(
-                "member.create",
-                "member",
-                &member.user_id,
-                Some(&member_state(&member)),
-            ),
+            AuditEvent::new("member.create", "member", &member.user_id, Some(&member_state(&member))),
         )
         .await?;
         tx.commit().await?;
@@ -316,13 +286,8 @@ impl Store {
         .bind(i64::from(page.limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        let members = rows
-            .iter()
-            .map(member_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(members, page.limit, |m| {
-            m.email.clone()
-        }))
+        let members = rows.iter().map(member_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(members, page.limit, |m| m.email.clone()))
     }
 
     pub async fn member(&self, org_id: &str, user_id: &str) -> Result<Member> {
@@ -334,20 +299,11 @@ impl Store {
         .bind(user_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref()
-            .map(member_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        row.as_ref().map(member_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// Changes a member's role. The last admin cannot be demoted.
-    pub async fn change_role(
-        &self,
-        ctx: &ChangeContext,
-        org_id: &str,
-        user_id: &str,
-        role: Role,
-    ) -> Result<Member> {
+    pub async fn change_role(&self, ctx: &ChangeContext, org_id: &str, user_id: &str, role: Role) -> Result<Member> {
         let mut tx = self.write_tx().await?;
         let current = current_role(&mut tx, org_id, user_id).await?;
         if current == Role::Admin && role != Role::Admin {
@@ -371,12 +327,7 @@ impl Store {
             &mut tx,
             org_id,
             ctx,
-            AuditEvent::new(
-                "member.update",
-                "member",
-                user_id,
-                Some(&member_state(&member)),
-            ),
+            AuditEvent::new("member.update", "member", user_id, Some(&member_state(&member))),
         )
         .await?;
         tx.commit().await?;
@@ -385,12 +336,7 @@ impl Store {
 
     /// Removes a member: their API tokens for this organisation are revoked and
     /// their sessions leave it. The last admin cannot be removed.
-    pub async fn remove_member(
-        &self,
-        ctx: &ChangeContext,
-        org_id: &str,
-        user_id: &str,
-    ) -> Result<()> {
+    pub async fn remove_member(&self, ctx: &ChangeContext, org_id: &str, user_id: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
         if current_role(&mut tx, org_id, user_id).await? == Role::Admin {
             ensure_another_admin(&mut tx, org_id, user_id).await?;
@@ -412,13 +358,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
-            org_id,
-            ctx,
-            AuditEvent::new("member.delete", "member", user_id, None),
-        )
-        .await?;
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("member.delete", "member", user_id, None)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -432,14 +372,12 @@ impl Store {
         keep_session_hash: Option<&str>,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
-            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
-        )
-        .bind(password_hash)
-        .bind(now_ms())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(now_ms())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -448,29 +386,18 @@ impl Store {
             .bind(keep_session_hash.unwrap_or(""))
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
-            INSTANCE_CHAIN,
-            ctx,
-            AuditEvent::new("user.password", "user", user_id, None),
-        )
-        .await?;
+        audit::append(&mut tx, INSTANCE_CHAIN, ctx, AuditEvent::new("user.password", "user", user_id, None)).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-async fn current_role(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    org_id: &str,
-    user_id: &str,
-) -> Result<Role> {
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
-            .bind(org_id)
-            .bind(user_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+async fn current_role(tx: &mut sqlx::Transaction<'static, sqlx::Any>, org_id: &str, user_id: &str) -> Result<Role> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
     Ok(Role::parse(&role.ok_or(StoreError::NotFound)?)?)
 }
 
@@ -479,13 +406,12 @@ async fn ensure_another_admin(
     org_id: &str,
     user_id: &str,
 ) -> Result<()> {
-    let others: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'admin' AND user_id <> $2",
-    )
-    .bind(org_id)
-    .bind(user_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    let others: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'admin' AND user_id <> $2")
+            .bind(org_id)
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
     if others == 0 {
         return Err(StoreError::Conflict(
             "an organisation needs at least one admin: make someone else admin first".into(),

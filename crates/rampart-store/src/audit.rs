@@ -23,11 +23,10 @@ pub(crate) async fn append(
         .bind(GENESIS_HASH)
         .execute(&mut **tx)
         .await?;
-    let head =
-        sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash")
-            .bind(chain)
-            .fetch_one(&mut **tx)
-            .await?;
+    let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash")
+        .bind(chain)
+        .fetch_one(&mut **tx)
+        .await?;
     let mut record = AuditRecord {
         chain: chain.to_string(),
         seq: head.try_get("seq")?,
@@ -113,9 +112,9 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<AuditRecord>> {
         let before: i64 = match &page.after {
-            Some(cursor) => cursor.parse().map_err(|_| {
-                rampart_domain::Invalid::new("after", "is not a cursor from this list")
-            })?,
+            Some(cursor) => {
+                cursor.parse().map_err(|_| rampart_domain::Invalid::new("after", "is not a cursor from this list"))?
+            }
             None => i64::MAX,
         };
         // Absent filters bind NULL and drop out of the WHERE clause: one statement
@@ -136,35 +135,22 @@ impl Store {
         .bind(i64::from(page.limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        let records = rows
-            .iter()
-            .map(record_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(records, page.limit, |r| {
-            r.seq.to_string()
-        }))
+        let records = rows.iter().map(record_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(records, page.limit, |r| r.seq.to_string()))
     }
 
     /// Verifies every chain, or only `chain` when given.
     pub async fn verify_audit(&self, chain: Option<&str>) -> Result<Vec<ChainReport>> {
-        let heads = sqlx::query("SELECT chain, seq, hash FROM audit_heads WHERE ($1 IS NULL OR chain = $1) ORDER BY chain")
-            .bind(chain)
-            .fetch_all(&self.pool)
-            .await?;
+        let heads =
+            sqlx::query("SELECT chain, seq, hash FROM audit_heads WHERE ($1 IS NULL OR chain = $1) ORDER BY chain")
+                .bind(chain)
+                .fetch_all(&self.pool)
+                .await?;
         let mut reports = Vec::with_capacity(heads.len());
         for head in &heads {
             let name: String = head.try_get("chain")?;
-            let result = self
-                .verify_chain(
-                    &name,
-                    head.try_get("seq")?,
-                    &head.try_get::<String, _>("hash")?,
-                )
-                .await?;
-            reports.push(ChainReport {
-                chain: name,
-                result,
-            });
+            let result = self.verify_chain(&name, head.try_get("seq")?, &head.try_get::<String, _>("hash")?).await?;
+            reports.push(ChainReport { chain: name, result });
         }
         Ok(reports)
     }
@@ -178,14 +164,12 @@ impl Store {
         let mut verifier = ChainVerifier::new(chain);
         let mut after = 0i64;
         loop {
-            let rows = sqlx::query(
-                "SELECT * FROM audit_records WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            )
-            .bind(chain)
-            .bind(after)
-            .bind(VERIFY_BATCH)
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query("SELECT * FROM audit_records WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+                .bind(chain)
+                .bind(after)
+                .bind(VERIFY_BATCH)
+                .fetch_all(&self.pool)
+                .await?;
             for row in &rows {
                 let record = record_from_row(row)?;
                 if let Err(broken) = verifier.push(&record) {
@@ -203,10 +187,7 @@ impl Store {
     /// Runs `sql` directly: only for tests that tamper with the trail on purpose.
     #[doc(hidden)]
     pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
-        let done = sqlx::raw_sql(sql)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::Database)?;
+        let done = sqlx::raw_sql(sql).execute(&self.pool).await.map_err(StoreError::Database)?;
         Ok(done.rows_affected())
     }
 }

@@ -49,8 +49,7 @@ impl Store {
             Backend::Sqlite => prepare_sqlite_url(url)?,
             Backend::Postgres => url.to_string(),
         };
-        let options =
-            AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Connect(e.to_string()))?;
+        let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Connect(e.to_string()))?;
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
@@ -100,16 +99,9 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
             "an in-memory SQLite database would lose everything at exit; give a file path".into(),
         ));
     }
-    if let Some(dir) = Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Connect(format!(
-                "cannot create the data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Connect(format!("cannot create the data directory {}: {e}", dir.display())))?;
     }
     let query = if query.contains("mode=") {
         query.to_string()
@@ -128,14 +120,8 @@ mod tests {
     #[test]
     fn urls_pick_the_backend() {
         assert_eq!(Backend::of_url("sqlite://x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(
-            Backend::of_url("postgres://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        assert_eq!(
-            Backend::of_url("postgresql://u@h/db").unwrap(),
-            Backend::Postgres
-        );
+        assert_eq!(Backend::of_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
         assert!(Backend::of_url("mysql://u@h/db").is_err());
     }
 

@@ -16,14 +16,8 @@ pub enum StoreError {
     Invalid(Invalid),
     #[error("cannot open the database: {0}")]
     Connect(String),
-    #[error(
-        "migration {version} ({name}) failed: {reason}. Nothing was changed; fix the cause and start again"
-    )]
-    Migration {
-        version: i64,
-        name: String,
-        reason: String,
-    },
+    #[error("migration {version} ({name}) failed: {reason}. Nothing was changed; fix the cause and start again")]
+    Migration { version: i64, name: String, reason: String },
     #[error(
         "the database has migration {0}, which this version of Rampart does not know: it was upgraded by a newer Rampart. Run that version, or restore a backup"
     )]
@@ -45,9 +39,7 @@ impl StoreError {
     /// message for people; other errors pass through.
     pub(crate) fn unique_as_conflict(err: sqlx::Error, message: &str) -> StoreError {
         match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(message.to_string())
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message.to_string()),
             _ => StoreError::Database(err),
         }
     }

@@ -49,10 +49,7 @@ pub struct ChangeContext {
 
 impl ChangeContext {
     pub fn new(actor: impl Into<String>, request_id: impl Into<String>) -> Self {
-        Self {
-            actor: actor.into(),
-            request_id: request_id.into(),
-        }
+        Self { actor: actor.into(), request_id: request_id.into() }
     }
 
     /// A change made from the command line on the server's host.

@@ -9,11 +9,7 @@ use sqlx::Row;
 use crate::{Result, Store, StoreError, now_ms};
 
 /// The migrations, in order: (version, name, SQL).
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
 
 impl Store {
     /// Applies every migration the database does not have yet; returns how many.
@@ -32,37 +28,29 @@ impl Store {
         let mut applied = 0;
         for &(version, name, sql) in migrations {
             let mut tx = self.write_tx().await?;
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM rampart_migrations WHERE version = $1")
-                    .bind(version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM rampart_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
             if done.is_some() {
                 tx.rollback().await?;
                 continue;
             }
-            let failed = |e: sqlx::Error| StoreError::Migration {
-                version,
-                name: name.to_string(),
-                reason: e.to_string(),
-            };
+            let failed =
+                |e: sqlx::Error| StoreError::Migration { version, name: name.to_string(), reason: e.to_string() };
             sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(failed)?;
-            sqlx::query(
-                "INSERT INTO rampart_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(version)
-            .bind(name)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?;
+            sqlx::query("INSERT INTO rampart_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(version)
+                .bind(name)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
             tx.commit().await.map_err(failed)?;
             tracing::info!(version, name, "applied migration");
             applied += 1;
         }
-        let newest = sqlx::query("SELECT MAX(version) AS v FROM rampart_migrations")
-            .fetch_one(&self.pool)
-            .await?;
+        let newest = sqlx::query("SELECT MAX(version) AS v FROM rampart_migrations").fetch_one(&self.pool).await?;
         let newest: Option<i64> = newest.try_get("v")?;
         let known = migrations.last().map(|m| m.0).unwrap_or(0);
         if let Some(v) = newest.filter(|v| *v > known) {
@@ -73,11 +61,8 @@ impl Store {
 
     /// The migrations the database has, as (version, name).
     pub async fn applied_migrations(&self) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query("SELECT version, name FROM rampart_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("version")?, r.try_get("name")?)))
-            .collect()
+        let rows =
+            sqlx::query("SELECT version, name FROM rampart_migrations ORDER BY version").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("version")?, r.try_get("name")?))).collect()
     }
 }

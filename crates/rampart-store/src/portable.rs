@@ -34,12 +34,7 @@ const TABLES: &[Table] = &[
     Table {
         name: "organisations",
         key: "id",
-        columns: &[
-            ("id", Text),
-            ("name", Text),
-            ("kind", Text),
-            ("created_at", Int),
-        ],
+        columns: &[("id", Text), ("name", Text), ("kind", Text), ("created_at", Int)],
     },
     Table {
         name: "users",
@@ -56,12 +51,7 @@ const TABLES: &[Table] = &[
     Table {
         name: "memberships",
         key: "org_id, user_id",
-        columns: &[
-            ("org_id", Text),
-            ("user_id", Text),
-            ("role", Text),
-            ("created_at", Int),
-        ],
+        columns: &[("org_id", Text), ("user_id", Text), ("role", Text), ("created_at", Int)],
     },
     Table {
         name: "sessions",
@@ -92,16 +82,8 @@ const TABLES: &[Table] = &[
             ("last_used_at", Int),
         ],
     },
-    Table {
-        name: "login_failures",
-        key: "id",
-        columns: &[("id", Text), ("subject", Text), ("at", Int)],
-    },
-    Table {
-        name: "audit_heads",
-        key: "chain",
-        columns: &[("chain", Text), ("seq", Int), ("hash", Text)],
-    },
+    Table { name: "login_failures", key: "id", columns: &[("id", Text), ("subject", Text), ("at", Int)] },
+    Table { name: "audit_heads", key: "chain", columns: &[("chain", Text), ("seq", Int), ("hash", Text)] },
     Table {
         name: "audit_records",
         key: "chain, seq",
@@ -136,14 +118,8 @@ fn row_values(table: &Table, row: &AnyRow) -> Result<Value> {
         .iter()
         .map(|&(col, kind)| {
             Ok(match kind {
-                Text => row
-                    .try_get::<Option<String>, _>(col)?
-                    .map(Value::from)
-                    .unwrap_or(Value::Null),
-                Int => row
-                    .try_get::<Option<i64>, _>(col)?
-                    .map(Value::from)
-                    .unwrap_or(Value::Null),
+                Text => row.try_get::<Option<String>, _>(col)?.map(Value::from).unwrap_or(Value::Null),
+                Int => row.try_get::<Option<i64>, _>(col)?.map(Value::from).unwrap_or(Value::Null),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -156,20 +132,12 @@ async fn for_each_row(
     table: &Table,
     mut each: impl FnMut(Value) -> Result<()>,
 ) -> Result<u64> {
-    let columns = table
-        .columns
-        .iter()
-        .map(|c| c.0)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = table.columns.iter().map(|c| c.0).collect::<Vec<_>>().join(", ");
     let mut offset = 0i64;
     let mut count = 0u64;
     loop {
         // OFFSET is fine inside one snapshot: nothing moves between pages.
-        let sql = format!(
-            "SELECT {columns} FROM {} ORDER BY {} LIMIT {PAGE} OFFSET {offset}",
-            table.name, table.key
-        );
+        let sql = format!("SELECT {columns} FROM {} ORDER BY {} LIMIT {PAGE} OFFSET {offset}", table.name, table.key);
         let rows = sqlx::query(&sql).fetch_all(&mut **tx).await?;
         for row in &rows {
             each(row_values(table, row)?)?;
@@ -185,12 +153,7 @@ async fn for_each_row(
 async fn snapshot_tx(store: &Store) -> Result<Transaction<'static, Any>> {
     Ok(match store.backend {
         Backend::Sqlite => store.pool.begin().await?,
-        Backend::Postgres => {
-            store
-                .pool
-                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .await?
-        }
+        Backend::Postgres => store.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
     })
 }
 
@@ -203,18 +166,12 @@ pub type Counts = Vec<(String, u64)>;
 
 impl Store {
     async fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .applied_migrations()
-            .await?
-            .last()
-            .map(|m| m.0)
-            .unwrap_or(0))
+        Ok(self.applied_migrations().await?.last().map(|m| m.0).unwrap_or(0))
     }
 
     /// Writes a consistent snapshot of every table into one file.
     pub async fn backup(&self, out: &Path) -> Result<Counts> {
-        let file = std::fs::File::create(out)
-            .map_err(|e| io_err(&format!("cannot create {}", out.display()), e))?;
+        let file = std::fs::File::create(out).map_err(|e| io_err(&format!("cannot create {}", out.display()), e))?;
         let mut w = std::io::BufWriter::new(file);
         let write_err = |e| io_err("cannot write the backup", e);
         writeln!(w, "{}", header(self.schema_version().await?)).map_err(write_err)?;
@@ -222,10 +179,7 @@ impl Store {
         let mut counts = Vec::new();
         for table in TABLES {
             writeln!(w, "{}", serde_json::json!({"table": table.name, "columns": table.columns.iter().map(|c| c.0).collect::<Vec<_>>()})).map_err(write_err)?;
-            let n = for_each_row(&mut tx, table, |row| {
-                writeln!(w, "{row}").map_err(write_err)
-            })
-            .await?;
+            let n = for_each_row(&mut tx, table, |row| writeln!(w, "{row}").map_err(write_err)).await?;
             counts.push((table.name.to_string(), n));
         }
         tx.rollback().await?;
@@ -237,52 +191,36 @@ impl Store {
     /// Writes a consistent snapshot into `dir`: `manifest.json` and one
     /// `TABLE.jsonl` per table (a column header line, then one row per line).
     pub async fn export(&self, dir: &Path) -> Result<Counts> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| io_err(&format!("cannot create {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| io_err(&format!("cannot create {}", dir.display()), e))?;
         let mut tx = snapshot_tx(self).await?;
         let mut counts = Vec::new();
         for table in TABLES {
             let path = dir.join(format!("{}.jsonl", table.name));
-            let file = std::fs::File::create(&path)
-                .map_err(|e| io_err(&format!("cannot create {}", path.display()), e))?;
+            let file =
+                std::fs::File::create(&path).map_err(|e| io_err(&format!("cannot create {}", path.display()), e))?;
             let mut w = std::io::BufWriter::new(file);
             let write_err = |e| io_err(&format!("cannot write {}", path.display()), e);
-            writeln!(
-                w,
-                "{}",
-                serde_json::json!(table.columns.iter().map(|c| c.0).collect::<Vec<_>>())
-            )
-            .map_err(write_err)?;
-            let n = for_each_row(&mut tx, table, |row| {
-                writeln!(w, "{row}").map_err(write_err)
-            })
-            .await?;
+            writeln!(w, "{}", serde_json::json!(table.columns.iter().map(|c| c.0).collect::<Vec<_>>()))
+                .map_err(write_err)?;
+            let n = for_each_row(&mut tx, table, |row| writeln!(w, "{row}").map_err(write_err)).await?;
             w.flush().map_err(write_err)?;
             counts.push((table.name.to_string(), n));
         }
         tx.rollback().await?;
         let mut manifest = header(self.schema_version().await?);
         manifest["tables"] = serde_json::json!(
-            counts
-                .iter()
-                .map(|(t, n)| serde_json::json!({"table": t, "rows": n}))
-                .collect::<Vec<_>>()
+            counts.iter().map(|(t, n)| serde_json::json!({"table": t, "rows": n})).collect::<Vec<_>>()
         );
-        std::fs::write(
-            dir.join("manifest.json"),
-            serde_json::to_string_pretty(&manifest).unwrap_or_default(),
-        )
-        .map_err(|e| io_err("cannot write manifest.json", e))?;
+        std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap_or_default())
+            .map_err(|e| io_err("cannot write manifest.json", e))?;
         Ok(counts)
     }
 
     /// True when the database holds no organisation and no user.
     pub async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM organisations) + (SELECT COUNT(*) FROM users)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let n: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM organisations) + (SELECT COUNT(*) FROM users)")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n == 0)
     }
 
@@ -295,29 +233,27 @@ impl Store {
             .next()
             .ok_or_else(|| StoreError::Io(format!("{} is empty", file.display())))?
             .map_err(|e| io_err("cannot read the backup", e))?;
-        self.check_header(&first, &file.display().to_string())
-            .await?;
+        self.check_header(&first, &file.display().to_string()).await?;
         let mut tx = self.prepare_load(force).await?;
         let mut counts: Counts = Vec::new();
         let mut current: Option<(&Table, Vec<String>)> = None;
         for (n, line) in lines.enumerate() {
             let line = line.map_err(|e| io_err("cannot read the backup", e))?;
-            let value: Value = serde_json::from_str(&line)
-                .map_err(|e| io_err(&format!("{} line {}", file.display(), n + 2), e))?;
+            let value: Value =
+                serde_json::from_str(&line).map_err(|e| io_err(&format!("{} line {}", file.display(), n + 2), e))?;
             if let Some(name) = value.get("table").and_then(Value::as_str) {
                 let table = TABLES
                     .iter()
                     .find(|t| t.name == name)
                     .ok_or_else(|| StoreError::Io(format!("unknown table {name} in the backup")))?;
-                let columns = serde_json::from_value(value["columns"].clone())
-                    .map_err(|e| io_err("bad column list", e))?;
+                let columns =
+                    serde_json::from_value(value["columns"].clone()).map_err(|e| io_err("bad column list", e))?;
                 counts.push((name.to_string(), 0));
                 current = Some((table, columns));
                 continue;
             }
-            let (table, columns) = current
-                .as_ref()
-                .ok_or_else(|| StoreError::Io("backup rows before any table header".into()))?;
+            let (table, columns) =
+                current.as_ref().ok_or_else(|| StoreError::Io("backup rows before any table header".into()))?;
             insert_row(&mut tx, table, columns, value).await?;
             if let Some(last) = counts.last_mut() {
                 last.1 += 1;
@@ -329,14 +265,9 @@ impl Store {
 
     /// Loads an exported directory into an empty database (or any, with `force`).
     pub async fn import(&self, dir: &Path, force: bool) -> Result<Counts> {
-        let manifest = std::fs::read_to_string(dir.join("manifest.json")).map_err(|e| {
-            io_err(
-                &format!("{} is not an export (no manifest.json)", dir.display()),
-                e,
-            )
-        })?;
-        self.check_header(&manifest, &dir.join("manifest.json").display().to_string())
-            .await?;
+        let manifest = std::fs::read_to_string(dir.join("manifest.json"))
+            .map_err(|e| io_err(&format!("{} is not an export (no manifest.json)", dir.display()), e))?;
+        self.check_header(&manifest, &dir.join("manifest.json").display().to_string()).await?;
         let mut tx = self.prepare_load(force).await?;
         let mut counts = Vec::new();
         for table in TABLES {
@@ -347,8 +278,8 @@ impl Store {
                 .next()
                 .ok_or_else(|| StoreError::Io(format!("{} is empty", path.display())))?
                 .map_err(read_err)?;
-            let columns: Vec<String> = serde_json::from_str(&header)
-                .map_err(|e| io_err(&format!("{} line 1", path.display()), e))?;
+            let columns: Vec<String> =
+                serde_json::from_str(&header).map_err(|e| io_err(&format!("{} line 1", path.display()), e))?;
             let mut n = 0;
             for (i, line) in lines.enumerate() {
                 let value = serde_json::from_str(&line.map_err(read_err)?)
@@ -363,12 +294,10 @@ impl Store {
     }
 
     async fn check_header(&self, text: &str, source: &str) -> Result<()> {
-        let header: Value = serde_json::from_str(text)
-            .map_err(|e| io_err(&format!("{source} is not a Rampart export"), e))?;
+        let header: Value =
+            serde_json::from_str(text).map_err(|e| io_err(&format!("{source} is not a Rampart export"), e))?;
         if header["format"] != FORMAT || header["version"] != FORMAT_VERSION {
-            return Err(StoreError::Io(format!(
-                "{source} is not a Rampart export of format version {FORMAT_VERSION}"
-            )));
+            return Err(StoreError::Io(format!("{source} is not a Rampart export of format version {FORMAT_VERSION}")));
         }
         let ours = self.schema_version().await?;
         if header["schema"] != ours {
@@ -392,9 +321,7 @@ impl Store {
                 ));
             }
             for table in TABLES.iter().rev() {
-                sqlx::query(&format!("DELETE FROM {}", table.name))
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(&format!("DELETE FROM {}", table.name)).execute(&mut *tx).await?;
             }
         }
         Ok(tx)
@@ -402,22 +329,13 @@ impl Store {
 }
 
 fn open_lines(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| io_err(&format!("cannot open {}", path.display()), e))?;
+    let file = std::fs::File::open(path).map_err(|e| io_err(&format!("cannot open {}", path.display()), e))?;
     Ok(std::io::BufReader::new(file))
 }
 
-async fn insert_row(
-    tx: &mut Transaction<'static, Any>,
-    table: &Table,
-    columns: &[String],
-    value: Value,
-) -> Result<()> {
+async fn insert_row(tx: &mut Transaction<'static, Any>, table: &Table, columns: &[String], value: Value) -> Result<()> {
     let Value::Array(values) = value else {
-        return Err(StoreError::Io(format!(
-            "a row of {} is not a JSON array",
-            table.name
-        )));
+        return Err(StoreError::Io(format!("a row of {} is not a JSON array", table.name)));
     };
     if values.len() != columns.len() {
         return Err(StoreError::Io(format!(
@@ -427,43 +345,24 @@ async fn insert_row(
             columns.len()
         )));
     }
-    let placeholders = (1..=columns.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = (1..=columns.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     for c in columns {
         if !table.columns.iter().any(|(name, _)| name == c) {
-            return Err(StoreError::Io(format!(
-                "unknown column {c} of {}",
-                table.name
-            )));
+            return Err(StoreError::Io(format!("unknown column {c} of {}", table.name)));
         }
     }
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES ({placeholders})",
-        table.name,
-        columns.join(", ")
-    );
+    let sql = format!("INSERT INTO {} ({}) VALUES ({placeholders})", table.name, columns.join(", "));
     let mut query = sqlx::query(&sql);
     for (c, v) in columns.iter().zip(values) {
-        let kind = table
-            .columns
-            .iter()
-            .find(|(name, _)| name == c)
-            .map(|(_, k)| *k)
-            .unwrap_or(Text);
+        let kind = table.columns.iter().find(|(name, _)| name == c).map(|(_, k)| *k).unwrap_or(Text);
         query = match (kind, v) {
             (Text, Value::String(s)) => query.bind(s),
             (Text, Value::Null) => query.bind(None::<String>),
-            (Int, Value::Number(n)) => query.bind(n.as_i64().ok_or_else(|| {
-                StoreError::Io(format!("{c} of {} is not an integer", table.name))
-            })?),
+            (Int, Value::Number(n)) => query
+                .bind(n.as_i64().ok_or_else(|| StoreError::Io(format!("{c} of {} is not an integer", table.name)))?),
             (Int, Value::Null) => query.bind(None::<i64>),
             (_, other) => {
-                return Err(StoreError::Io(format!(
-                    "{c} of {} has an unexpected value {other}",
-                    table.name
-                )));
+                return Err(StoreError::Io(format!("{c} of {} has an unexpected value {other}", table.name)));
             }
         };
     }

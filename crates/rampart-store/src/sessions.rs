@@ -18,10 +18,7 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        Self {
-            idle_ms: 60 * 60 * 1000,
-            absolute_ms: 12 * 60 * 60 * 1000,
-        }
+        Self { idle_ms: 60 * 60 * 1000, absolute_ms: 12 * 60 * 60 * 1000 }
     }
 }
 
@@ -99,21 +96,12 @@ impl Store {
     /// unknown, idle too long or past its absolute lifetime.
     pub async fn find_session(&self, id: &str, policy: SessionPolicy) -> Result<Session> {
         let id_hash = secret_hash(id);
-        let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1")
-            .bind(&id_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        let mut session = row
-            .as_ref()
-            .map(session_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query("SELECT * FROM sessions WHERE id_hash = $1").bind(&id_hash).fetch_optional(&self.pool).await?;
+        let mut session = row.as_ref().map(session_from_row).transpose()?.ok_or(StoreError::NotFound)?;
         let now = now_ms();
         if now >= session.expires_at || now - session.last_seen_at >= policy.idle_ms {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-                .bind(&id_hash)
-                .execute(&self.pool)
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash).execute(&self.pool).await?;
             return Err(StoreError::NotFound);
         }
         if now - session.last_seen_at >= TOUCH_EVERY_MS {
@@ -149,19 +137,13 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Ends every session of a user ("log out everywhere"); returns how many.
     pub async fn delete_user_sessions(&self, user_id: &str) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

@@ -51,30 +51,17 @@ impl TestDatabase {
         let path = dir.join(format!("{}.db", rampart_domain::new_id()));
         let url = format!("sqlite://{}", path.display());
         let store = Store::open(&url).await?;
-        Ok(TestDatabase {
-            url,
-            store,
-            cleanup: Cleanup::File(path),
-        })
+        Ok(TestDatabase { url, store, cleanup: Cleanup::File(path) })
     }
 
     async fn postgres(admin_url: &str) -> Result<TestDatabase> {
         let name = format!("rampart_t_{}", rampart_domain::new_id().replace('-', ""));
         let admin = Store::connect(admin_url).await?;
-        admin
-            .execute_raw_for_tests(&format!("CREATE DATABASE {name}"))
-            .await?;
+        admin.execute_raw_for_tests(&format!("CREATE DATABASE {name}")).await?;
         admin.close().await;
         let url = replace_database(admin_url, &name)?;
         let store = Store::open(&url).await?;
-        Ok(TestDatabase {
-            url,
-            store,
-            cleanup: Cleanup::Database {
-                admin_url: admin_url.to_string(),
-                name,
-            },
-        })
+        Ok(TestDatabase { url, store, cleanup: Cleanup::Database { admin_url: admin_url.to_string(), name } })
     }
 
     /// Closes the store and removes the database.
@@ -88,11 +75,7 @@ impl TestDatabase {
             }
             Cleanup::Database { admin_url, name } => {
                 if let Ok(admin) = Store::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_raw_for_tests(&format!(
-                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                        ))
-                        .await;
+                    let _ = admin.execute_raw_for_tests(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
                     admin.close().await;
                 }
             }
@@ -102,14 +85,8 @@ impl TestDatabase {
 
 /// `postgres://u@h:5432/old?x=y` with the database name replaced.
 pub fn replace_database(url: &str, name: &str) -> Result<String> {
-    let (base, query) = url
-        .split_once('?')
-        .map(|(b, q)| (b, format!("?{q}")))
-        .unwrap_or((url, String::new()));
-    let scheme_end = base
-        .find("://")
-        .map(|i| i + 3)
-        .ok_or_else(|| StoreError::Connect(format!("not a URL: {url}")))?;
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((url, String::new()));
+    let scheme_end = base.find("://").map(|i| i + 3).ok_or_else(|| StoreError::Connect(format!("not a URL: {url}")))?;
     let host_and_path = &base[scheme_end..];
     let host = host_and_path.split('/').next().unwrap_or(host_and_path);
     Ok(format!("{}{host}/{name}{query}", &base[..scheme_end]))
@@ -148,16 +125,9 @@ mod tests {
     #[test]
     fn database_names_are_replaced_keeping_options() {
         assert_eq!(
-            super::replace_database(
-                "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
-                "x"
-            )
-            .unwrap(),
+            super::replace_database("postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "x").unwrap(),
             "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
         );
-        assert_eq!(
-            super::replace_database("postgres://h", "x").unwrap(),
-            "postgres://h/x"
-        );
+        assert_eq!(super::replace_database("postgres://h", "x").unwrap(), "postgres://h/x");
     }
 }

@@ -33,7 +33,8 @@ impl ApiToken {
     }
 }
 
-const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.email, t.name, t.display_prefix, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
+const TOKEN_COLUMNS: &str =
+    "t.id, t.user_id, u.email, t.name, t.display_prefix, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
 
 fn token_from_row(r: &AnyRow) -> Result<ApiToken> {
     Ok(ApiToken {
@@ -65,11 +66,13 @@ impl Store {
         let id = new_id();
         let now = now_ms();
         let mut tx = self.write_tx().await?;
-        let email: Option<String> = sqlx::query_scalar("SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2")
-            .bind(org_id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let email: Option<String> = sqlx::query_scalar(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let email = email.ok_or(StoreError::NotFound)?;
         sqlx::query(
             "INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, display_prefix, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -95,26 +98,15 @@ impl Store {
             revoked_at: None,
             last_used_at: None,
         };
-        let state =
-            json!({"name": token.name, "user_id": token.user_id, "expires_at": token.expires_at});
-        audit::append(
-            &mut tx,
-            org_id,
-            ctx,
-            AuditEvent::new("token.create", "api_token", &token.id, Some(&state)),
-        )
-        .await?;
+        let state = json!({"name": token.name, "user_id": token.user_id, "expires_at": token.expires_at});
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("token.create", "api_token", &token.id, Some(&state)))
+            .await?;
         tx.commit().await?;
         Ok((token, secret.plaintext))
     }
 
     /// The organisation's tokens, newest first; only `user_id`'s when given.
-    pub async fn list_tokens(
-        &self,
-        org_id: &str,
-        user_id: Option<&str>,
-        page: &PageRequest,
-    ) -> Result<Page<ApiToken>> {
+    pub async fn list_tokens(&self, org_id: &str, user_id: Option<&str>, page: &PageRequest) -> Result<Page<ApiToken>> {
         let rows = sqlx::query(&format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.org_id = $1 AND ($2 IS NULL OR t.user_id = $2) AND t.id < $3 ORDER BY t.id DESC LIMIT $4"
@@ -125,10 +117,7 @@ impl Store {
         .bind(i64::from(page.limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        let tokens = rows
-            .iter()
-            .map(token_from_row)
-            .collect::<Result<Vec<_>>>()?;
+        let tokens = rows.iter().map(token_from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_overfetch(tokens, page.limit, |t| t.id.clone()))
     }
 
@@ -156,22 +145,13 @@ impl Store {
         .bind(owner)
         .fetch_optional(&mut *tx)
         .await?;
-        let token = row
-            .as_ref()
-            .map(token_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)?;
+        let token = row.as_ref().map(token_from_row).transpose()?.ok_or(StoreError::NotFound)?;
         if done.rows_affected() > 0 {
             audit::append(
                 &mut tx,
                 org_id,
                 ctx,
-                AuditEvent::new(
-                    "token.revoke",
-                    "api_token",
-                    token_id,
-                    Some(&json!({"revoked_at": token.revoked_at})),
-                ),
+                AuditEvent::new("token.revoke", "api_token", token_id, Some(&json!({"revoked_at": token.revoked_at}))),
             )
             .await?;
         }
@@ -182,11 +162,13 @@ impl Store {
     /// The actor behind a bearer token, if the token is live and its user is
     /// still a member of its organisation.
     pub async fn authenticate_token(&self, plaintext: &str) -> Result<Actor> {
-        let row = sqlx::query("SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1")
-            .bind(secret_hash(plaintext))
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
+        )
+        .bind(secret_hash(plaintext))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let now = now_ms();
         let revoked: Option<i64> = row.try_get("revoked_at")?;
         let expires: Option<i64> = row.try_get("expires_at")?;
@@ -202,10 +184,6 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         }
-        self.actor(
-            &row.try_get::<String, _>("user_id")?,
-            &row.try_get::<String, _>("org_id")?,
-        )
-        .await
+        self.actor(&row.try_get::<String, _>("user_id")?, &row.try_get::<String, _>("org_id")?).await
     }
 }

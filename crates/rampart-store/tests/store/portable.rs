@@ -9,33 +9,16 @@ use crate::{HASH, ctx, org_with_admin};
 /// A database with a row in every table.
 async fn populate(store: &Store) {
     let (org, admin) = org_with_admin(store, "Alpha").await;
-    store
-        .create_org(&ctx(), "Beta", OrgKind::Authority)
-        .await
-        .unwrap();
-    store
-        .add_member(&ctx(), &org, "bob@example.org", Role::Auditor, Some(HASH))
-        .await
-        .unwrap();
-    let (t, _) = store
-        .create_token(&ctx(), &org, &admin, "ci", Some(4_000_000_000_000))
-        .await
-        .unwrap();
+    store.create_org(&ctx(), "Beta", OrgKind::Authority, None).await.unwrap();
+    store.add_member(&ctx(), &org, "bob@example.org", Role::Auditor, Some(HASH)).await.unwrap();
+    let (t, _) = store.create_token(&ctx(), &org, &admin, "ci", Some(4_000_000_000_000)).await.unwrap();
     store.revoke_token(&ctx(), &org, &t.id, None).await.unwrap();
-    store
-        .create_session(&admin, Some(&org), SessionPolicy::default())
-        .await
-        .unwrap();
-    store
-        .record_login_failure("account:bob@example.org")
-        .await
-        .unwrap();
+    store.create_session(&admin, Some(&org), SessionPolicy::default()).await.unwrap();
+    store.record_login_failure("account:bob@example.org").await.unwrap();
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir()
-        .join("rampart-tests")
-        .join(format!("{name}-{}", rampart_domain::new_id()))
+    std::env::temp_dir().join("rampart-tests").join(format!("{name}-{}", rampart_domain::new_id()))
 }
 
 /// The export of a database, as text, for comparing contents.
@@ -60,26 +43,13 @@ store_test!(a_backup_restores_every_row, |store| {
     populate(store).await;
     let file = temp_path("backup");
     let counts = store.backup(&file).await.unwrap();
-    assert!(
-        counts.iter().all(|(_, n)| *n > 0),
-        "every table has rows: {counts:?}"
-    );
+    assert!(counts.iter().all(|(_, n)| *n > 0), "every table has rows: {counts:?}");
     let expected = contents(store).await;
     let err = store.restore(&file, false).await.unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict(ref m) if m.contains("--force")),
-        "{err}"
-    );
+    assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("--force")), "{err}");
     store.restore(&file, true).await.unwrap();
     assert_eq!(contents(store).await, expected);
-    assert!(
-        store
-            .verify_audit(None)
-            .await
-            .unwrap()
-            .iter()
-            .all(|r| r.result.is_ok())
-    );
+    assert!(store.verify_audit(None).await.unwrap().iter().all(|r| r.result.is_ok()));
 });
 
 store_test!(a_broken_backup_changes_nothing, |store| {
@@ -91,18 +61,12 @@ store_test!(a_broken_backup_changes_nothing, |store| {
     std::fs::write(&file, text).unwrap();
     let before = contents(store).await;
     assert!(store.restore(&file, true).await.is_err());
-    assert_eq!(
-        contents(store).await,
-        before,
-        "a failed restore rolls back the wipe"
-    );
+    assert_eq!(contents(store).await, before, "a failed restore rolls back the wipe");
 });
 
 async fn copy_between(from: Backend, to: Backend) {
-    let (Some(source), Some(target)) = (
-        TestDatabase::new(from, "export").await,
-        TestDatabase::new(to, "import").await,
-    ) else {
+    let (Some(source), Some(target)) = (TestDatabase::new(from, "export").await, TestDatabase::new(to, "import").await)
+    else {
         return;
     };
     populate(&source.store).await;
@@ -111,19 +75,10 @@ async fn copy_between(from: Backend, to: Backend) {
     target.store.import(&dir, false).await.unwrap();
     assert_eq!(contents(&source.store).await, contents(&target.store).await);
     assert!(
-        target
-            .store
-            .verify_audit(None)
-            .await
-            .unwrap()
-            .iter()
-            .all(|r| r.result.is_ok()),
+        target.store.verify_audit(None).await.unwrap().iter().all(|r| r.result.is_ok()),
         "the audit chain survives the move"
     );
-    assert!(matches!(
-        target.store.import(&dir, false).await.unwrap_err(),
-        StoreError::Conflict(_)
-    ));
+    assert!(matches!(target.store.import(&dir, false).await.unwrap_err(), StoreError::Conflict(_)));
     source.cleanup().await;
     target.cleanup().await;
 }

@@ -1,0 +1,356 @@
+//! What each subcommand does.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use rampart_domain::credentials::{check_password_rules, hash_password, random_hex};
+use rampart_domain::validate::duration_secs;
+use rampart_domain::{OrgKind, PageRequest, Role};
+use rampart_server::{AppState, ServerConfig, Tls};
+use rampart_store::{ChangeContext, Store, StoreError, default_sqlite_url};
+use serde_json::json;
+
+use crate::{Command, Global};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RAMPART_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// TLS certificate chain (PEM). Serving TLS also makes cookies Secure and sends HSTS.
+    #[arg(long, env = "RAMPART_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "RAMPART_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Behind a proxy that terminates TLS: mark cookies Secure and send HSTS.
+    #[arg(long, env = "RAMPART_BEHIND_TLS_PROXY")]
+    behind_tls_proxy: bool,
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        name: String,
+        /// provider, consumer, authority, coordinator or law-enforcement.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List organisations.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account (or add an existing one) as a member of an organisation.
+    Create {
+        email: String,
+        #[arg(long)]
+        org: String,
+        /// admin, analyst, auditor or viewer.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input; otherwise a random one is printed.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a member; the secret is printed once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        /// Lifetime such as 90d, 12h or 30m; none means no expiry.
+        #[arg(long)]
+        expires_in: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chains; exits non-zero naming the first broken record.
+    Verify {
+        /// Only this organisation's chain.
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn database_url(global: &Global) -> String {
+    global.database_url.clone().unwrap_or_else(|| default_sqlite_url(&global.data_dir))
+}
+
+async fn open(global: &Global) -> anyhow::Result<Store> {
+    Ok(Store::open(&database_url(global)).await?)
+}
+
+fn print_json(value: serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+}
+
+pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(&global, args).await,
+        Command::Migrate => {
+            let store = Store::connect(&database_url(&global)).await?;
+            let applied = store.migrate().await?;
+            let newest = store.applied_migrations().await?.last().map(|m| m.0).unwrap_or(0);
+            println!("applied {applied} migration(s); the schema is at version {newest}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Org(cmd) => org(&global, cmd).await,
+        Command::User(cmd) => user(&global, cmd).await,
+        Command::Token(cmd) => token(&global, cmd).await,
+        Command::Audit(AuditCommand::Verify { org, json }) => audit_verify(&global, org, json).await,
+        Command::Backup { out } => {
+            let counts = open(&global).await?.backup(&out).await?;
+            println!("backed up {} rows into {}", counts.iter().map(|c| c.1).sum::<u64>(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file, force } => {
+            let counts = open(&global).await?.restore(&file, force).await.map_err(force_hint)?;
+            println!("restored {} rows from {}", counts.iter().map(|c| c.1).sum::<u64>(), file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { out } => {
+            let counts = open(&global).await?.export(&out).await?;
+            for (table, n) in &counts {
+                println!("{table}: {n}");
+            }
+            println!("exported into {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { dir, force } => {
+            let counts = open(&global).await?.import(&dir, force).await.map_err(force_hint)?;
+            println!("imported {} rows from {}", counts.iter().map(|c| c.1).sum::<u64>(), dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => crate::demo::run(&open(&global).await?).await,
+    }
+}
+
+fn force_hint(e: StoreError) -> anyhow::Error {
+    anyhow::Error::new(e)
+}
+
+async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = open(global).await.context("cannot start: the database is not usable")?;
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls { cert, key }),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    if store.is_empty().await? {
+        let password = random_hex(12);
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password).map(|h| (h, password))).await??;
+        if store.create_first_superadmin("admin@localhost", &hash.0).await? {
+            // Printed once, to the terminal only: never through the logger.
+            println!(
+                "\nRampart is ready for its first login:\n  URL:      {scheme}://{}/login\n  e-mail:   admin@localhost\n  password: {}\nChange the password after logging in (Settings → Profile).\n",
+                args.addr, hash.1
+            );
+        }
+    }
+    let config = ServerConfig { secure_cookies: tls.is_some() || args.behind_tls_proxy, ..ServerConfig::default() };
+    let listener = std::net::TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;
+    tracing::info!(addr = %args.addr, backend = ?store.backend(), "listening on {scheme}://{}", args.addr);
+    let state = AppState::new(store.clone(), config);
+    rampart_server::serve(state, listener, tls, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn org(global: &Global, cmd: OrgCommand) -> anyhow::Result<ExitCode> {
+    let store = open(global).await?;
+    match cmd {
+        OrgCommand::Create { name, kind, json } => {
+            let kind = OrgKind::parse(&kind)?;
+            let org = store.create_org(&ChangeContext::cli(), &name, kind, None).await?;
+            if json {
+                print_json(json!({"id": org.id, "name": org.name, "kind": org.kind}));
+            } else {
+                println!("created organisation {} ({}) with id {}", org.name, org.kind, org.id);
+            }
+        }
+        OrgCommand::List { json } => {
+            let mut all = Vec::new();
+            let mut page = PageRequest::first(500);
+            loop {
+                let got = store.list_orgs(&page).await?;
+                all.extend(got.items);
+                match got.next {
+                    Some(n) => page.after = Some(n),
+                    None => break,
+                }
+            }
+            if json {
+                print_json(json!(
+                    all.iter().map(|o| json!({"id": o.id, "name": o.name, "kind": o.kind})).collect::<Vec<_>>()
+                ));
+            } else {
+                for o in all {
+                    println!("{}\t{}\t{}", o.name, o.kind, o.id);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user(global: &Global, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    let UserCommand::Create { email, org, role, password_stdin, json } = cmd;
+    let store = open(global).await?;
+    let role = Role::parse(&role)?;
+    let email = rampart_domain::validate::email(&email)?;
+    let org = store
+        .org_by_name(&org)
+        .await
+        .map_err(|_| anyhow::anyhow!("no organisation named {org:?}; see `rampart org list`"))?;
+    let existing = match store.user_by_email(&email).await {
+        Ok(_) => true,
+        Err(StoreError::NotFound) => false,
+        Err(e) => return Err(e.into()),
+    };
+    let (hash, generated) = if existing {
+        if password_stdin {
+            bail!(
+                "{email} already has an account; its password stays as it is (they change it under Settings → Profile)"
+            );
+        }
+        (None, None)
+    } else {
+        let (password, generated) = if password_stdin {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(2048)
+                .read_to_string(&mut text)
+                .context("cannot read the password from standard input")?;
+            (text.trim_end_matches(['\r', '\n']).to_string(), false)
+        } else {
+            (random_hex(12), true)
+        };
+        check_password_rules(&password, &email)?;
+        let pw = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await??;
+        (Some(hash), generated.then_some(password))
+    };
+    let member = store.add_member(&ChangeContext::cli(), &org.id, &email, role, hash.as_deref()).await?;
+    if json {
+        print_json(
+            json!({"user_id": member.user_id, "email": member.email, "organisation": org.name, "role": member.role, "password": generated}),
+        );
+    } else {
+        println!("{} is now {} of {}", member.email, member.role, org.name);
+        if let Some(p) = generated {
+            println!("initial password: {p}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token(global: &Global, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
+    let TokenCommand::Create { user, org, name, expires_in, json } = cmd;
+    let store = open(global).await?;
+    let org = store
+        .org_by_name(&org)
+        .await
+        .map_err(|_| anyhow::anyhow!("no organisation named {org:?}; see `rampart org list`"))?;
+    let account = store.user_by_email(&user).await.map_err(|_| anyhow::anyhow!("no account {user:?}"))?;
+    let expires_at = expires_in
+        .as_deref()
+        .map(|e| duration_secs("expires-in", e))
+        .transpose()?
+        .map(|s| rampart_store::now_ms() + s * 1000);
+    let (token, secret) = store
+        .create_token(&ChangeContext::cli(), &org.id, &account.id, &name, expires_at)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => anyhow::anyhow!("{user} is not a member of {}", org.name),
+            other => other.into(),
+        })?;
+    if json {
+        print_json(json!({"id": token.id, "name": token.name, "secret": secret, "expires_at": token.expires_at}));
+    } else {
+        println!("{secret}");
+        eprintln!(
+            "token {:?} created for {} in {}; the secret above is shown only once",
+            token.name, account.email, org.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(global: &Global, org: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open(global).await?;
+    let chain = match &org {
+        Some(name) => {
+            Some(store.org_by_name(name).await.map_err(|_| anyhow::anyhow!("no organisation named {name:?}"))?.id)
+        }
+        None => None,
+    };
+    let reports = store.verify_audit(chain.as_deref()).await?;
+    let names = store.list_orgs(&PageRequest::first(500)).await?.items;
+    let label =
+        |chain: &str| names.iter().find(|o| o.id == chain).map(|o| o.name.clone()).unwrap_or_else(|| chain.to_string());
+    let broken = reports.iter().any(|r| r.result.is_err());
+    if json {
+        print_json(json!(reports.iter().map(|r| match &r.result {
+            Ok(n) => json!({"chain": r.chain, "organisation": label(&r.chain), "intact": true, "records": n}),
+            Err(b) => json!({"chain": r.chain, "organisation": label(&r.chain), "intact": false, "broken_at": b.seq, "reason": b.reason}),
+        }).collect::<Vec<_>>()));
+    } else {
+        if reports.is_empty() {
+            println!("no audit records yet");
+        }
+        for r in &reports {
+            match &r.result {
+                Ok(n) => println!("{}: intact, {n} records", label(&r.chain)),
+                Err(b) => eprintln!("{}: BROKEN at record {}: {}", label(&r.chain), b.seq, b.reason),
+            }
+        }
+    }
+    Ok(if broken { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,63 @@
+//! Demo data: a small community so a newcomer sees a living system.
+
+use std::process::ExitCode;
+
+use rampart_domain::credentials::{hash_password, random_hex};
+use rampart_domain::{OrgKind, Role};
+use rampart_store::{ChangeContext, Store, StoreError};
+
+/// Organisations of the demo community, as ISO/IEC 27032's interested parties.
+const ORGS: &[(&str, OrgKind)] = &[
+    ("Demo National CSIRT", OrgKind::Coordinator),
+    ("Demo Hosting Provider", OrgKind::Provider),
+    ("Demo Retail Co", OrgKind::Consumer),
+];
+
+/// People of the demo, one per role, in the first organisation.
+const PEOPLE: &[(&str, Role)] = &[
+    ("alice.admin@demo.example", Role::Admin),
+    ("arjun.analyst@demo.example", Role::Analyst),
+    ("ada.auditor@demo.example", Role::Auditor),
+    ("victor.viewer@demo.example", Role::Viewer),
+];
+
+pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
+    if store.org_by_name(ORGS[0].0).await.is_ok() {
+        println!("the demo organisations already exist; nothing to do");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ctx = ChangeContext::new("demo", rampart_domain::new_id());
+    let password = random_hex(10);
+    let pw = password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await??;
+    let mut org_ids = Vec::new();
+    for (name, kind) in ORGS {
+        org_ids.push(store.create_org(&ctx, name, *kind, None).await?.id);
+    }
+    for (email, role) in PEOPLE {
+        store.add_member(&ctx, &org_ids[0], email, *role, Some(&hash)).await?;
+    }
+    // The provider and the retailer each have their own admin, who also reads
+    // along in the CSIRT's organisation: one person, several memberships.
+    for (i, email) in [(1, "hana.host@demo.example"), (2, "rita.retail@demo.example")] {
+        store.add_member(&ctx, &org_ids[i], email, Role::Admin, Some(&hash)).await?;
+        match store.add_member(&ctx, &org_ids[0], email, Role::Viewer, None).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let alice = store.user_by_email(PEOPLE[0].0).await?;
+    store
+        .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
+        .await?;
+    println!("created the demo community:");
+    for (name, kind) in ORGS {
+        println!("  {name} ({kind})");
+    }
+    println!("log in as any of these with the password {password}:");
+    for (email, role) in PEOPLE {
+        println!("  {email} ({role} of {})", ORGS[0].0);
+    }
+    println!("  hana.host@demo.example, rita.retail@demo.example (admins of their own organisations)");
+    Ok(ExitCode::SUCCESS)
+}

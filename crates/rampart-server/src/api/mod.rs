@@ -1,0 +1,107 @@
+//! The JSON API under `/api/v1`: thin handlers over the store.
+
+mod audit;
+pub mod people;
+
+pub use audit::{AuditQuery, audit_export};
+
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, patch};
+use rampart_domain::PageRequest;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me", get(people::me))
+        .route("/api/v1/organisations", get(people::list_orgs).post(people::create_org))
+        .route("/api/v1/members", get(people::list_members).post(people::create_member))
+        .route("/api/v1/members/{user_id}", patch(people::update_member).delete(people::remove_member))
+        .route("/api/v1/tokens", get(people::list_tokens).post(people::create_token))
+        .route("/api/v1/tokens/{id}", delete(people::revoke_token))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/audit/export", get(audit::export))
+        .route("/api/v1/openapi.json", get(|| async { axum::Json(crate::openapi::document()) }))
+}
+
+/// `?limit=&after=` on every list.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<u32>,
+    pub after: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<PageRequest, Problem> {
+        Ok(PageRequest::new(self.limit, self.after.clone())?)
+    }
+}
+
+/// A JSON body whose errors come back as problem+json naming what is wrong.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let detail = match &rejection {
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "Send the body as JSON with `Content-Type: application/json`.".to_string()
+                    }
+                    other => other.body_text(),
+                };
+                let title = match status {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported Media Type",
+                    StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
+                    StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
+                    _ => "Bad Request",
+                };
+                Err(ApiError(Problem::new(status, title, detail)))
+            }
+        }
+    }
+}
+
+/// Unix milliseconds as RFC 3339 UTC, the one time format of the API.
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Parses an RFC 3339 time from a query parameter into Unix milliseconds.
+pub fn parse_time(field: &str, text: &str) -> Result<i64, Problem> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .map_err(|_| {
+            Problem::invalid(rampart_domain::Invalid::new(
+                field,
+                "must be an RFC 3339 time such as 2026-01-31T12:00:00Z",
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip_through_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        let ms = 1_764_000_000_123;
+        assert_eq!(parse_time("from", &rfc3339(ms)).unwrap(), ms);
+        assert!(parse_time("from", "yesterday").is_err());
+    }
+}

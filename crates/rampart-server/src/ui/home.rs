@@ -1,0 +1,108 @@
+//! The dashboard and the human-readable API page.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use rampart_domain::audit::AuditRecord;
+use rampart_domain::{PageRequest, Permission};
+use rampart_store::AuditFilter;
+
+use super::{PageError, Shell, display_time, kind_choices, render};
+use crate::AppState;
+use crate::api::rfc3339;
+use crate::auth::BrowserSession;
+
+struct RecentChange {
+    at: String,
+    at_display: String,
+    actor: String,
+    action: String,
+}
+
+struct OrgOverview {
+    name: String,
+    kind_label: &'static str,
+    role: String,
+    members: String,
+    active_tokens: usize,
+    audit_state: String,
+    recent: Vec<RecentChange>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    shell: Shell,
+    org: Option<OrgOverview>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+fn recent(r: AuditRecord) -> RecentChange {
+    RecentChange { at: rfc3339(r.at_ms), at_display: display_time(r.at_ms), actor: r.actor, action: r.action }
+}
+
+pub async fn dashboard(State(state): State<AppState>, browser: BrowserSession) -> Result<Response, PageError> {
+    let shell = Shell::of(&state, &browser, "Dashboard", "dashboard").await?;
+    let org = match &browser.actor {
+        None => None,
+        Some(actor) => {
+            let store = &state.store;
+            let members = store.list_members(&actor.org_id, &PageRequest::first(500)).await?;
+            let members = if members.next.is_some() { "500+".to_string() } else { members.items.len().to_string() };
+            let now = rampart_store::now_ms();
+            let tokens = store.list_tokens(&actor.org_id, None, &PageRequest::first(500)).await?;
+            let can_audit = actor.can(Permission::ReadAudit);
+            let (audit_state, recent_changes) = if can_audit {
+                let chain = store.verify_audit(Some(&actor.org_id)).await?;
+                let state = match chain.first().map(|c| &c.result) {
+                    Some(Ok(n)) => format!("{n} records, intact"),
+                    Some(Err(b)) => format!("BROKEN at record {}", b.seq),
+                    None => "empty".to_string(),
+                };
+                let latest = store.list_audit(&actor.org_id, &AuditFilter::default(), &PageRequest::first(8)).await?;
+                (state, latest.items.into_iter().map(recent).collect())
+            } else {
+                (String::new(), Vec::new())
+            };
+            Some(OrgOverview {
+                name: actor.org_name.clone(),
+                kind_label: store.org_by_name(&actor.org_name).await?.kind.label(),
+                role: actor.role.to_string(),
+                members,
+                active_tokens: tokens.items.iter().filter(|t| t.is_active(now)).count(),
+                audit_state,
+                recent: recent_changes,
+            })
+        }
+    };
+    Ok(render(StatusCode::OK, &Dashboard { shell, org, kinds: kind_choices() }))
+}
+
+struct Operation {
+    method: String,
+    path: String,
+    summary: String,
+    permission: String,
+}
+
+#[derive(Template)]
+#[template(path = "api.html")]
+struct ApiPage {
+    shell: Shell,
+    operations: Vec<Operation>,
+}
+
+/// The API described for people, from the same table as the OpenAPI document.
+pub async fn api_page() -> Response {
+    let operations = crate::openapi::OPERATIONS
+        .iter()
+        .map(|op| Operation {
+            method: op.method.to_uppercase(),
+            path: op.path.to_string(),
+            summary: op.summary.to_string(),
+            permission: op.permission.to_string(),
+        })
+        .collect();
+    render(StatusCode::OK, &ApiPage { shell: Shell::anonymous("API"), operations })
+}

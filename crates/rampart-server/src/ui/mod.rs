@@ -1,0 +1,225 @@
+//! The server-rendered web UI. Core flows are plain HTML forms that work
+//! without JavaScript; `static/app.js` only adds conveniences.
+
+mod audit;
+mod home;
+mod people;
+mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use rampart_domain::credentials::constant_time_eq;
+use rampart_domain::{OrgKind, Permission};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::auth::{BrowserSession, csrf_problem};
+use crate::error::Problem;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::dashboard))
+        .route("/api", get(home::api_page))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/logout-everywhere", post(session::logout_everywhere))
+        .route("/switch-org", post(session::switch_org))
+        .route("/settings/profile", get(session::profile))
+        .route("/settings/profile/password", post(session::change_password))
+        .route("/settings/members", get(people::members).post(people::add_member))
+        .route("/settings/members/{user_id}/role", post(people::change_role))
+        .route("/settings/members/{user_id}/remove", post(people::remove_member))
+        .route("/settings/tokens", get(people::tokens).post(people::create_token))
+        .route("/settings/tokens/{id}/revoke", post(people::revoke_token))
+        .route("/settings/organisations", get(people::organisations).post(people::create_organisation))
+        .route("/audit", get(audit::page))
+        .route("/audit/export", get(audit::export))
+}
+
+/// What the page frame shows: who is logged in, the organisation switcher,
+/// the navigation.
+#[derive(Debug, Default)]
+pub struct Shell {
+    pub title: String,
+    pub email: String,
+    pub superadmin: bool,
+    pub csrf: String,
+    pub org_name: Option<String>,
+    pub orgs: Vec<OrgChoice>,
+    pub nav: &'static str,
+    pub can_audit: bool,
+}
+
+#[derive(Debug)]
+pub struct OrgChoice {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub selected: bool,
+}
+
+impl Shell {
+    pub async fn of(
+        state: &AppState,
+        browser: &BrowserSession,
+        title: &str,
+        nav: &'static str,
+    ) -> Result<Shell, Problem> {
+        let orgs = state.store.orgs_of_user(&browser.user.id).await?;
+        let current = browser.actor.as_ref().map(|a| a.org_id.as_str());
+        Ok(Shell {
+            title: title.to_string(),
+            email: browser.user.email.clone(),
+            superadmin: browser.user.superadmin,
+            csrf: browser.session.csrf_token.clone(),
+            org_name: browser.actor.as_ref().map(|a| a.org_name.clone()),
+            orgs: orgs
+                .into_iter()
+                .map(|(o, role)| OrgChoice {
+                    selected: Some(o.id.as_str()) == current,
+                    id: o.id,
+                    name: o.name,
+                    role: role.to_string(),
+                })
+                .collect(),
+            nav,
+            can_audit: browser.actor.as_ref().is_some_and(|a| a.can(Permission::ReadAudit)),
+        })
+    }
+
+    /// The frame for pages seen before logging in.
+    pub fn anonymous(title: &str) -> Shell {
+        Shell { title: title.to_string(), ..Shell::default() }
+    }
+}
+
+/// Renders a template, or the error page if rendering fails.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    shell: Shell,
+    status: u16,
+    title: &'a str,
+    detail: &'a str,
+}
+
+/// A problem shown to a person as a page.
+pub fn error_page(problem: &Problem) -> Response {
+    let page = ErrorPage {
+        shell: Shell::anonymous(problem.title),
+        status: problem.status,
+        title: problem.title,
+        detail: &problem.detail,
+    };
+    render(problem.status(), &page)
+}
+
+/// A problem answered as an HTML page.
+#[derive(Debug)]
+pub struct PageError(pub Problem);
+
+impl<E: Into<Problem>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        PageError(err.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(&self.0)
+    }
+}
+
+/// A form posted by a logged-in browser, accepted only with the session's
+/// CSRF token in its `csrf_token` field.
+#[derive(Debug)]
+pub struct CsrfForm<T> {
+    pub browser: BrowserSession,
+    pub form: T,
+}
+
+#[derive(Deserialize)]
+struct TokenField {
+    csrf_token: Option<String>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let browser =
+            BrowserSession::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let bytes =
+            Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
+        if !is_form {
+            return Err(error_page(&Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported Media Type",
+                "Send the form as application/x-www-form-urlencoded.",
+            )));
+        }
+        let token: TokenField = serde_urlencoded::from_bytes(&bytes).map_err(|_| error_page(&csrf_problem()))?;
+        if !token.csrf_token.is_some_and(|t| constant_time_eq(&t, &browser.session.csrf_token)) {
+            return Err(error_page(&csrf_problem()));
+        }
+        let form = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| error_page(&Problem::bad_request(format!("The form could not be read: {e}"))))?;
+        Ok(CsrfForm { browser, form })
+    }
+}
+
+/// Fixed messages shown after a successful change (`?notice=…`): the page
+/// never echoes text from the URL.
+pub fn notice_text(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "member-added" => "The member was added.",
+        "role-changed" => "The role was changed.",
+        "member-removed" => "The member was removed.",
+        "token-revoked" => "The token was revoked.",
+        "password-changed" => "Your password was changed; your other sessions have ended.",
+        "org-created" => "The organisation was created and you are its admin.",
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub after: Option<String>,
+    pub notice: Option<String>,
+}
+
+/// Unix ms as a short UTC time for people.
+pub fn display_time(ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// The stakeholder kinds as (value, label) for forms.
+pub fn kind_choices() -> Vec<(&'static str, &'static str)> {
+    OrgKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect()
+}
