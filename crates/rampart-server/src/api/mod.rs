@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, patch};
+use axum::routing::{delete, get};
 use rampart_domain::PageRequest;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -22,7 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(people::me))
         .route("/api/v1/organisations", get(people::list_orgs).post(people::create_org))
         .route("/api/v1/members", get(people::list_members).post(people::create_member))
-        .route("/api/v1/members/{user_id}", patch(people::update_member).delete(people::remove_member))
+        .route(
+            "/api/v1/members/{user_id}",
+            get(people::get_member).patch(people::update_member).delete(people::remove_member),
+        )
         .route("/api/v1/tokens", get(people::list_tokens).post(people::create_token))
         .route("/api/v1/tokens/{id}", delete(people::revoke_token))
         .route("/api/v1/audit", get(audit::list))

@@ -173,6 +173,15 @@ pub async fn create_member(
     Ok((StatusCode::CREATED, Json(MemberDto::from(member))).into_response())
 }
 
+pub async fn get_member(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(user_id): Path<String>,
+) -> Result<Json<MemberDto>, ApiError> {
+    actor.require(Permission::Read, "see members")?;
+    Ok(Json(state.store.member(&actor.0.org_id, &user_id).await?.into()))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemberChange {
