@@ -25,12 +25,15 @@ fn ctx_of(org: &OrgSession, request_id: &RequestId) -> ChangeContext {
     ChangeContext::new(org.actor.email.clone(), request_id.0.clone())
 }
 
-/// The organisation session behind a form, or the redirect/error that replaces it.
-fn org_of(browser: BrowserSession) -> Result<OrgSession, Response> {
-    match browser.actor.clone() {
-        Some(actor) => Ok(OrgSession { browser, actor }),
-        None => Err(Redirect::to("/").into_response()),
-    }
+/// The organisation session behind a form; `None` when the session has no
+/// organisation (the dashboard then explains what to do).
+fn org_of(browser: BrowserSession) -> Option<OrgSession> {
+    let actor = browser.actor.clone()?;
+    Some(OrgSession { browser, actor })
+}
+
+fn to_dashboard() -> Response {
+    Redirect::to("/").into_response()
 }
 
 struct MemberRow {
@@ -118,10 +121,7 @@ pub async fn add_member(
     Extension(rid): Extension<RequestId>,
     form: CsrfForm<MemberForm>,
 ) -> Result<Response, PageError> {
-    let org = match org_of(form.browser) {
-        Ok(o) => o,
-        Err(r) => return Ok(r),
-    };
+    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "add members")?;
     let f = form.form;
     let result = async {
@@ -156,10 +156,7 @@ pub async fn change_role(
     Path(user_id): Path<String>,
     form: CsrfForm<RoleForm>,
 ) -> Result<Response, PageError> {
-    let org = match org_of(form.browser) {
-        Ok(o) => o,
-        Err(r) => return Ok(r),
-    };
+    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "change roles")?;
     let result = async {
         let role = Role::parse(&form.form.role)?;
@@ -181,10 +178,7 @@ pub async fn remove_member(
     Path(user_id): Path<String>,
     form: CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    let org = match org_of(form.browser) {
-        Ok(o) => o,
-        Err(r) => return Ok(r),
-    };
+    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "remove members")?;
     match state.store.remove_member(&ctx_of(&org, &rid), &org.actor.org_id, &user_id).await {
         Ok(()) => Ok(Redirect::to("/settings/members?notice=member-removed").into_response()),
@@ -286,10 +280,7 @@ pub async fn create_token(
     Extension(rid): Extension<RequestId>,
     form: CsrfForm<TokenForm>,
 ) -> Result<Response, PageError> {
-    let org = match org_of(form.browser) {
-        Ok(o) => o,
-        Err(r) => return Ok(r),
-    };
+    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageOwnTokens, "create API tokens")?;
     let result = async {
         let expires_at = expiry_from(form.form.expires_in.as_deref())?;
@@ -314,10 +305,7 @@ pub async fn revoke_token(
     Path(id): Path<String>,
     form: CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    let org = match org_of(form.browser) {
-        Ok(o) => o,
-        Err(r) => return Ok(r),
-    };
+    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageOwnTokens, "revoke API tokens")?;
     state.store.revoke_token(&ctx_of(&org, &rid), &org.actor.org_id, &id, token_owner_filter(&org.actor)).await?;
     Ok(Redirect::to("/settings/tokens?notice=token-revoked").into_response())
