@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod e2e;
 
 mod isolation;
 mod openapi;

@@ -1,0 +1,186 @@
+//! End-to-end in a real browser: Debian's headless Chromium driven through
+//! `/usr/bin/chromedriver`. Runs when `RAMPART_E2E=1`; says it was skipped
+//! otherwise. On failure it saves a screenshot under `target/e2e/`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rampart_domain::Role;
+use rampart_server::{AppState, ServerConfig};
+use rampart_store::testing::TestDatabase;
+use rampart_store::{Backend, ChangeContext};
+
+use crate::{PASSWORD, TestApp};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn enabled(test: &str) -> bool {
+    if std::env::var("RAMPART_E2E").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("SKIPPED {test}: set RAMPART_E2E=1 (needs {CHROMIUM} and {CHROMEDRIVER})");
+    false
+}
+
+/// ChromeDriver on a free port, stopped on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_driver() -> Driver {
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Driver { child, port };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start listening on port {port}");
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let profile = std::env::temp_dir().join(format!("rampart-e2e-{}", rampart_domain::new_id()));
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,900", format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+type Flow = Result<(), Box<dyn std::error::Error>>;
+
+async fn text_of(c: &Client, css: &str) -> Result<String, Box<dyn std::error::Error>> {
+    Ok(c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await?.text().await?)
+}
+
+async fn expect_text(c: &Client, css: &str, wanted: &str) -> Flow {
+    let text = text_of(c, css).await?;
+    if !text.contains(wanted) {
+        return Err(format!("{css} shows {text:?}, expected {wanted:?}").into());
+    }
+    Ok(())
+}
+
+async fn fill(c: &Client, css: &str, value: &str) -> Flow {
+    let field = c.find(Locator::Css(css)).await?;
+    field.clear().await?;
+    field.send_keys(value).await?;
+    Ok(())
+}
+
+/// A person's whole first session: log in, add a member, switch organisation,
+/// create and revoke a token, log out.
+async fn first_session(c: &Client, base: &str, admin: &str, other_org: &str) -> Flow {
+    c.goto(&format!("{base}/login")).await?;
+    fill(c, "#email", admin).await?;
+    fill(c, "#password", PASSWORD).await?;
+    c.find(Locator::Css("form[action='/login'] button")).await?.click().await?;
+    expect_text(c, "main h1", "Alpha").await?;
+
+    c.goto(&format!("{base}/settings/members")).await?;
+    fill(c, "#member-email", "new.analyst@alpha.example").await?;
+    c.find(Locator::Css("#member-role")).await?.select_by_value("analyst").await?;
+    fill(c, "#member-password", "a-sturdy-first-password").await?;
+    c.find(Locator::Css("form[action='/settings/members'] button.primary")).await?.click().await?;
+    expect_text(c, ".notice", "The member was added.").await?;
+    expect_text(c, "main table", "new.analyst@alpha.example").await?;
+
+    // The switcher submits itself on change (app.js).
+    c.find(Locator::Css("#org-select")).await?.select_by_value(other_org).await?;
+    expect_text(c, "main h1", "Beta").await?;
+    expect_text(c, "main .lead", "viewer").await?;
+
+    c.goto(&format!("{base}/settings/tokens")).await?;
+    fill(c, "#token-name", "browser test").await?;
+    c.find(Locator::Css("form[action='/settings/tokens'] button.primary")).await?.click().await?;
+    let secret = text_of(c, "#new-token").await?;
+    if !secret.starts_with("rmp_") {
+        return Err(format!("unexpected token {secret:?}").into());
+    }
+    c.find(Locator::Css("form[action$='/revoke'] button")).await?.click().await?;
+    c.accept_alert().await?;
+    expect_text(c, ".notice", "The token was revoked.").await?;
+
+    c.find(Locator::Css("form[action='/logout'] button")).await?.click().await?;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#password")).await?;
+    c.goto(&format!("{base}/settings/tokens")).await?;
+    let url = c.current_url().await?;
+    if url.path() != "/login" {
+        return Err(format!("after logout {url} is still reachable").into());
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_adds_a_member_switches_organisation_manages_a_token_and_logs_out() {
+    if !enabled("browser end-to-end") {
+        return;
+    }
+    let db = TestDatabase::new(Backend::Sqlite, "e2e").await.unwrap();
+    let app = TestApp::new(&db.store);
+    let alpha = app.org("Alpha").await;
+    let beta = app.org("Beta").await;
+    db.store
+        .add_member(&ChangeContext::new("setup", "setup"), &beta.id, &alpha.admin.email, Role::Viewer, None)
+        .await
+        .unwrap();
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState::new(db.store.clone(), ServerConfig::default());
+    let server = tokio::spawn(rampart_server::serve(state, listener, None, async {
+        let _ = stopped.await;
+    }));
+
+    let driver = start_driver().await;
+    let client = browser(&driver).await;
+    let outcome = first_session(&client, &base, &alpha.admin.email, &beta.id).await;
+    if let Err(e) = &outcome {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        if let Ok(png) = client.screenshot().await {
+            let file = dir.join("first-session-failure.png");
+            std::fs::write(&file, png).unwrap();
+            eprintln!("screenshot of the failure: {}", file.display());
+        }
+        eprintln!("failed: {e}");
+    }
+    client.close().await.unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    db.cleanup().await;
+    outcome.unwrap();
+}
