@@ -1,0 +1,230 @@
+//! The `rampart` command line, run as a user would run it.
+
+mod http;
+mod serve;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use rampart_store::testing::TestDatabase;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_rampart");
+
+/// Runs `rampart` against `url` with `args`, feeding `stdin`.
+pub fn rampart(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("RAMPART_DATABASE_URL", url)
+        .env("RAMPART_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the rampart binary runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and insists on success, returning stdout.
+pub fn ok(url: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let out = rampart(url, args, stdin);
+    assert!(out.status.success(), "rampart {args:?} failed: {}{}", stdout(&out), stderr(&out));
+    stdout(&out)
+}
+
+/// A test that runs on a fresh SQLite database and on a fresh PostgreSQL one.
+#[macro_export]
+macro_rules! cli_test {
+    ($name:ident, |$db:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($db: &rampart_store::testing::TestDatabase) {
+                $body
+            }
+
+            async fn run(backend: rampart_store::Backend) {
+                let Some(db) = rampart_store::testing::TestDatabase::new(backend, stringify!($name)).await else {
+                    return;
+                };
+                scenario(&db).await;
+                db.cleanup().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(rampart_store::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(rampart_store::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["token", "--help"],
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Usage:"), "{args:?}");
+    }
+}
+
+cli_test!(an_operator_sets_up_an_organisation_from_the_shell, |db| {
+    let url = &db.url;
+    let created: serde_json::Value =
+        serde_json::from_str(&ok(url, &["org", "create", "ACME CERT", "--kind", "coordinator", "--json"], None))
+            .unwrap();
+    assert_eq!(created["kind"], "coordinator");
+    let out = ok(
+        url,
+        &["user", "create", "Alice@acme.example", "--org", "ACME CERT", "--role", "admin", "--password-stdin"],
+        Some("a-sturdy-pass-phrase\n"),
+    );
+    assert!(out.contains("alice@acme.example is now admin of ACME CERT"));
+    let generated: serde_json::Value = serde_json::from_str(&ok(
+        url,
+        &["user", "create", "bob@acme.example", "--org", "ACME CERT", "--role", "viewer", "--json"],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(generated["password"].as_str().map(str::len), Some(24), "a generated password is printed once");
+    let token: serde_json::Value = serde_json::from_str(&ok(
+        url,
+        &[
+            "token",
+            "create",
+            "--user",
+            "alice@acme.example",
+            "--org",
+            "ACME CERT",
+            "--name",
+            "ci",
+            "--expires-in",
+            "90d",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    let actor = db.store.authenticate_token(token["secret"].as_str().unwrap()).await.unwrap();
+    assert_eq!(actor.email, "alice@acme.example");
+    assert!(ok(url, &["org", "list"], None).contains("ACME CERT\tcoordinator"));
+    let verified: serde_json::Value = serde_json::from_str(&ok(url, &["audit", "verify", "--json"], None)).unwrap();
+    assert_eq!(verified[0]["intact"], true);
+    assert_eq!(verified[0]["records"], 4);
+});
+
+cli_test!(bad_input_fails_with_a_message_and_a_non_zero_exit, |db| {
+    let url = &db.url;
+    let out = rampart(url, &["org", "create", "X", "--kind", "isp"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("provider, consumer, authority, coordinator, law-enforcement"));
+    let out = rampart(url, &["user", "create", "a@x.example", "--org", "Nowhere", "--role", "admin"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no organisation named \"Nowhere\""));
+    ok(url, &["org", "create", "X", "--kind", "provider"], None);
+    let out = rampart(
+        url,
+        &["user", "create", "a@x.example", "--org", "X", "--role", "admin", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("password: must be at least 12 characters"));
+    let out = rampart(
+        url,
+        &["token", "create", "--user", "a@x.example", "--org", "X", "--name", "t", "--expires-in", "soon"],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(db.store.is_empty().await.is_ok());
+});
+
+cli_test!(audit_verify_names_the_first_broken_record, |db| {
+    let url = &db.url;
+    ok(url, &["org", "create", "ACME", "--kind", "provider"], None);
+    for email in ["a@acme.example", "b@acme.example", "c@acme.example"] {
+        ok(url, &["user", "create", email, "--org", "ACME", "--role", "viewer"], None);
+    }
+    assert!(ok(url, &["audit", "verify", "--org", "ACME"], None).contains("ACME: intact, 4 records"));
+    db.store.execute_raw_for_tests("UPDATE audit_records SET actor = 'mallory' WHERE seq = 3").await.unwrap();
+    let out = rampart(url, &["audit", "verify", "--org", "ACME"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ACME: BROKEN at record 3"), "{}", stderr(&out));
+});
+
+cli_test!(backup_and_restore_round_trip_and_refuse_to_overwrite, |db| {
+    let url = &db.url;
+    ok(url, &["org", "create", "ACME", "--kind", "provider"], None);
+    ok(url, &["user", "create", "a@acme.example", "--org", "ACME", "--role", "admin"], None);
+    let file = std::env::temp_dir().join(format!("rampart-cli-{}.backup", rampart_store::now_ms()));
+    let file = file.to_str().unwrap();
+    assert!(ok(url, &["backup", "--out", file], None).contains("backed up"));
+    let out = rampart(url, &["restore", file], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--force"));
+    assert!(ok(url, &["restore", file, "--force"], None).contains("restored"));
+    assert!(ok(url, &["audit", "verify"], None).contains("intact"));
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_import_move_an_installation_between_databases() {
+    let (Some(from), Some(to)) = (
+        TestDatabase::new(rampart_store::Backend::Sqlite, "export").await,
+        TestDatabase::new(rampart_store::Backend::Postgres, "import").await,
+    ) else {
+        return;
+    };
+    ok(&from.url, &["demo"], None);
+    let dir = std::env::temp_dir().join(format!("rampart-cli-export-{}", rampart_store::now_ms()));
+    let dir = dir.to_str().unwrap();
+    ok(&from.url, &["export", "--out", dir], None);
+    assert!(ok(&to.url, &["import", dir], None).contains("imported"));
+    assert_eq!(ok(&to.url, &["org", "list"], None), ok(&from.url, &["org", "list"], None));
+    assert!(!rampart(&to.url, &["import", dir], None).status.success(), "a non-empty database needs --force");
+    from.cleanup().await;
+    to.cleanup().await;
+}
+
+cli_test!(the_demo_fills_a_community_once, |db| {
+    let out = ok(&db.url, &["demo"], None);
+    assert!(out.contains("Demo National CSIRT") && out.contains("alice.admin@demo.example"));
+    assert!(ok(&db.url, &["demo"], None).contains("already exist"));
+    assert_eq!(ok(&db.url, &["org", "list"], None).lines().count(), 3);
+});
+
+#[test]
+fn migrate_creates_the_default_sqlite_file_in_the_data_directory() {
+    let dir = std::env::temp_dir().join(format!("rampart-cli-data-{}", rampart_store::now_ms()));
+    let out = Command::new(BIN)
+        .args(["migrate", "--data-dir", dir.to_str().unwrap()])
+        .env_remove("RAMPART_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("schema is at version 1"));
+    assert!(dir.join("rampart.db").is_file());
+    std::fs::remove_dir_all(dir).unwrap();
+}
