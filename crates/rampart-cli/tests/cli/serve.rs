@@ -145,8 +145,7 @@ async fn write_load(addr: &str, secret: &str, stop_after: Duration, on_stop: imp
     for w in workers {
         let _ = tokio::time::timeout(Duration::from_secs(30), w).await;
     }
-    let ids = acknowledged.lock().unwrap().clone();
-    ids
+    acknowledged.lock().unwrap().clone()
 }
 
 async fn set_up_writer(url: &str) -> String {
