@@ -139,6 +139,15 @@ impl Store {
         Ok(Page::from_overfetch(records, page.limit, |r| r.seq.to_string()))
     }
 
+    /// How many records a chain holds (its head), without verifying it.
+    pub async fn audit_length(&self, chain: &str) -> Result<i64> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM audit_heads WHERE chain = $1")
+            .bind(chain)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
     /// Verifies every chain, or only `chain` when given.
     pub async fn verify_audit(&self, chain: Option<&str>) -> Result<Vec<ChainReport>> {
         let heads =

@@ -9,7 +9,10 @@ use sqlx::Row;
 use crate::{Result, Store, StoreError, now_ms};
 
 /// The migrations, in order: (version, name, SQL).
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "list_indexes", include_str!("../migrations/0002_list_indexes.sql")),
+];
 
 impl Store {
     /// Applies every migration the database does not have yet; returns how many.

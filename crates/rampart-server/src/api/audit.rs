@@ -28,6 +28,8 @@ pub struct AuditQuery {
     pub after: Option<String>,
     /// `csv` or `json`, for the export.
     pub format: Option<String>,
+    /// Present to verify the hash chain on the audit page.
+    pub verify: Option<String>,
 }
 
 fn non_empty(v: &Option<String>) -> Option<String> {

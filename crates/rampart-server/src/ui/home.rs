@@ -54,12 +54,7 @@ pub async fn dashboard(State(state): State<AppState>, browser: BrowserSession) -
             let tokens = store.list_tokens(&actor.org_id, None, &PageRequest::first(500)).await?;
             let can_audit = actor.can(Permission::ReadAudit);
             let (audit_state, recent_changes) = if can_audit {
-                let chain = store.verify_audit(Some(&actor.org_id)).await?;
-                let state = match chain.first().map(|c| &c.result) {
-                    Some(Ok(n)) => format!("{n} records, intact"),
-                    Some(Err(b)) => format!("BROKEN at record {}", b.seq),
-                    None => "empty".to_string(),
-                };
+                let state = format!("{} records", store.audit_length(&actor.org_id).await?);
                 let latest = store.list_audit(&actor.org_id, &AuditFilter::default(), &PageRequest::first(8)).await?;
                 (state, latest.items.into_iter().map(recent).collect())
             } else {
