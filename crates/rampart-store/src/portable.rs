@@ -260,6 +260,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.refresh_statistics().await?;
         Ok(counts)
     }
 
@@ -290,7 +291,17 @@ impl Store {
             counts.push((table.name.to_string(), n));
         }
         tx.commit().await?;
+        self.refresh_statistics().await?;
         Ok(counts)
+    }
+
+    /// After a bulk load PostgreSQL's planner still believes the tables are
+    /// empty until autovacuum runs; refresh its statistics now.
+    async fn refresh_statistics(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     async fn check_header(&self, text: &str, source: &str) -> Result<()> {
