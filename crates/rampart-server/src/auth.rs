@@ -76,19 +76,8 @@ async fn load_session(parts: &mut Parts, state: &AppState) -> Result<Option<Brow
     }
     let loaded = match session_secret(&state.config, &parts.headers) {
         None => None,
-        Some(secret) => match state.store.find_session(&secret, state.config.session_policy).await {
-            Ok(session) => {
-                let user = state.store.user_by_id(&session.user_id).await?;
-                let actor = match &session.org_id {
-                    Some(org) => match state.store.actor(&user.id, org).await {
-                        Ok(actor) => Some(actor),
-                        Err(StoreError::NotFound) => None,
-                        Err(e) => return Err(e.into()),
-                    },
-                    None => None,
-                };
-                Some(BrowserSession { session, user, actor })
-            }
+        Some(secret) => match state.store.live_session(&secret, state.config.session_policy).await {
+            Ok(live) => Some(BrowserSession { session: live.session, user: live.user, actor: live.actor }),
             Err(StoreError::NotFound) => None,
             Err(e) => return Err(e.into()),
         },

@@ -25,7 +25,7 @@ pub use audit::{AuditFilter, ChainReport};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
-pub use sessions::{Session, SessionPolicy};
+pub use sessions::{LiveSession, Session, SessionPolicy};
 pub use tokens::ApiToken;
 
 use sqlx::AnyPool;

@@ -5,7 +5,9 @@ use rampart_domain::credentials::{random_hex, secret_hash};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Result, Store, StoreError, now_ms};
+use rampart_domain::{Actor, Role};
+
+use crate::{Result, Store, StoreError, UserRecord, now_ms};
 
 /// How long sessions live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +26,16 @@ impl Default for SessionPolicy {
 
 /// Activity is recorded at most this often, so reads do not all become writes.
 const TOUCH_EVERY_MS: i64 = 60 * 1000;
+
+/// A live session with who it belongs to and where they are working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub session: Session,
+    pub user: UserRecord,
+    /// The user in the session's organisation; `None` when the session has no
+    /// organisation or the membership has ended.
+    pub actor: Option<Actor>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -95,10 +107,26 @@ impl Store {
     /// The live session behind a cookie's secret id, or `NotFound` when it is
     /// unknown, idle too long or past its absolute lifetime.
     pub async fn find_session(&self, id: &str, policy: SessionPolicy) -> Result<Session> {
+        Ok(self.live_session(id, policy).await?.session)
+    }
+
+    /// The live session with its user and, when the session is in an
+    /// organisation the user still belongs to, the actor there: one query for
+    /// what every browser request needs.
+    pub async fn live_session(&self, id: &str, policy: SessionPolicy) -> Result<LiveSession> {
         let id_hash = secret_hash(id);
-        let row =
-            sqlx::query("SELECT * FROM sessions WHERE id_hash = $1").bind(&id_hash).fetch_optional(&self.pool).await?;
-        let mut session = row.as_ref().map(session_from_row).transpose()?.ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT s.*, u.email, u.password_hash, u.superadmin, m.role, o.name AS org_name FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
+             LEFT JOIN organisations o ON o.id = m.org_id \
+             WHERE s.id_hash = $1",
+        )
+        .bind(&id_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let mut session = session_from_row(&row)?;
         let now = now_ms();
         if now >= session.expires_at || now - session.last_seen_at >= policy.idle_ms {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash).execute(&self.pool).await?;
@@ -112,7 +140,25 @@ impl Store {
                 .await?;
             session.last_seen_at = now;
         }
-        Ok(session)
+        let user = UserRecord {
+            id: session.user_id.clone(),
+            email: row.try_get("email")?,
+            password_hash: row.try_get("password_hash")?,
+            superadmin: row.try_get::<i64, _>("superadmin")? != 0,
+        };
+        let role: Option<String> = row.try_get("role")?;
+        let actor = match (role, &session.org_id) {
+            (Some(role), Some(org_id)) => Some(Actor {
+                user_id: user.id.clone(),
+                email: user.email.clone(),
+                org_id: org_id.clone(),
+                org_name: row.try_get("org_name")?,
+                role: Role::parse(&role)?,
+                superadmin: user.superadmin,
+            }),
+            _ => None,
+        };
+        Ok(LiveSession { session, user, actor })
     }
 
     /// Moves a session to another organisation the user belongs to.

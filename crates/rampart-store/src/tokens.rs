@@ -2,7 +2,7 @@
 
 use rampart_domain::audit::AuditEvent;
 use rampart_domain::credentials::{new_api_token, secret_hash};
-use rampart_domain::{Actor, Page, PageRequest, new_id};
+use rampart_domain::{Actor, Page, PageRequest, Role, new_id};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -163,7 +163,12 @@ impl Store {
     /// still a member of its organisation.
     pub async fn authenticate_token(&self, plaintext: &str) -> Result<Actor> {
         let row = sqlx::query(
-            "SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
+            "SELECT t.id, t.org_id, t.user_id, t.expires_at, t.revoked_at, t.last_used_at, u.email, u.superadmin, m.role, \
+             o.name AS org_name FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id \
+             JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id \
+             JOIN organisations o ON o.id = t.org_id \
+             WHERE t.token_hash = $1",
         )
         .bind(secret_hash(plaintext))
         .fetch_optional(&self.pool)
@@ -175,15 +180,21 @@ impl Store {
         if revoked.is_some() || expires.is_some_and(|e| e <= now) {
             return Err(StoreError::NotFound);
         }
-        let id: String = row.try_get("id")?;
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|t| now - t >= MARK_USED_EVERY_MS) {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
-                .bind(&id)
+                .bind(row.try_get::<String, _>("id")?)
                 .execute(&self.pool)
                 .await?;
         }
-        self.actor(&row.try_get::<String, _>("user_id")?, &row.try_get::<String, _>("org_id")?).await
+        Ok(Actor {
+            user_id: row.try_get("user_id")?,
+            email: row.try_get("email")?,
+            org_id: row.try_get("org_id")?,
+            org_name: row.try_get("org_name")?,
+            role: Role::parse(&row.try_get::<String, _>("role")?)?,
+            superadmin: row.try_get::<i64, _>("superadmin")? != 0,
+        })
     }
 }
