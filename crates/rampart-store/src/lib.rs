@@ -78,6 +78,20 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
+    /// True when this PostgreSQL connection is encrypted (for operators and
+    /// tests of `sslmode`); SQLite has no network and answers false.
+    pub async fn connection_uses_tls(&self) -> Result<bool> {
+        match self.backend {
+            Backend::Sqlite => Ok(false),
+            Backend::Postgres => {
+                let ssl: Option<bool> = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(ssl.unwrap_or(false))
+            }
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -22,32 +22,40 @@ struct Server {
     child: Child,
     addr: String,
     stdout: Arc<Mutex<String>>,
+    /// The JSON log lines the server wrote.
+    logs: Arc<Mutex<String>>,
+}
+
+/// Collects what a child writes to one of its pipes.
+fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    text
 }
 
 impl Server {
     async fn start(url: &str) -> Server {
         let addr = free_addr();
         let mut child = Command::new(BIN)
-            .args(["serve", "--addr", &addr])
+            .args(["serve", "--addr", &addr, "--log-format", "json"])
             .env("RAMPART_DATABASE_URL", url)
-            .env("RAMPART_LOG", "warn")
+            .env("RAMPART_LOG", "info,sqlx=warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let sink = stdout.clone();
-        let pipe = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
+        let stdout = collect(child.stdout.take().unwrap());
+        let logs = collect(child.stderr.take().unwrap());
         for _ in 0..200 {
             if let Ok(reply) = request(&addr, "GET", "/healthz", &[], "").await
                 && reply.status == 200
             {
-                return Server { child, addr, stdout };
+                return Server { child, addr, stdout, logs };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -106,8 +114,15 @@ cli_test!(the_first_start_prints_a_one_time_login_and_sigterm_stops_cleanly, |db
     let home = request(&server.addr, "GET", "/", &[("Cookie", &cookie)], "").await.unwrap();
     assert!(home.body.contains("Create the first one"));
     assert_eq!(request(&server.addr, "GET", "/readyz", &[], "").await.unwrap().status, 200);
+    let logs = server.logs.clone();
     server.signal("-TERM");
     assert_eq!(server.wait(), Some(0));
+    let logs = logs.lock().unwrap().clone();
+    let lines: Vec<serde_json::Value> =
+        logs.lines().map(|l| serde_json::from_str(l).expect("every log line is JSON")).collect();
+    assert!(lines.iter().any(|l| l["fields"]["route"] == "/login"), "requests are logged: {logs}");
+    let session_id = cookie.split_once('=').unwrap().1;
+    assert!(!logs.contains(&password) && !logs.contains(session_id), "no secret reaches the logs");
 });
 
 /// Creates tokens through the API from several connections until the server

@@ -7,6 +7,7 @@ mod e2e;
 
 mod isolation;
 mod openapi;
+mod tls;
 mod ui;
 
 use axum::Router;

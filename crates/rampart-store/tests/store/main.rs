@@ -305,3 +305,20 @@ store_test!(the_first_superadmin_is_created_once, |store| {
     let reports = store.verify_audit(Some(INSTANCE_CHAIN)).await.unwrap();
     assert_eq!(reports[0].result, Ok(1));
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_can_require_tls() {
+    let Some(admin) = rampart_store::testing::postgres_admin_url("sslmode=require") else { return };
+    let separator = if admin.contains('?') { '&' } else { '?' };
+    let store = Store::connect(&format!("{admin}{separator}sslmode=require")).await;
+    let store = match store {
+        Ok(store) => store,
+        Err(e) if e.to_string().contains("SSL") || e.to_string().contains("TLS") => {
+            eprintln!("SKIPPED postgres_connections_can_require_tls: the server does not offer TLS ({e})");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert!(store.connection_uses_tls().await.unwrap(), "sslmode=require must give an encrypted connection");
+    store.close().await;
+}
