@@ -154,6 +154,10 @@ pub struct CsrfForm<T> {
     pub form: T,
 }
 
+/// A form whose only field is its CSRF token (log out, revoke, remove).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
 #[derive(Deserialize)]
 struct TokenField {
     csrf_token: Option<String>,

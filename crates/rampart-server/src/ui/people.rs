@@ -9,7 +9,7 @@ use rampart_domain::{OrgKind, PageRequest, Permission, Role};
 use rampart_store::{ChangeContext, StoreError};
 use serde::Deserialize;
 
-use super::{CsrfForm, ListQuery, PageError, Shell, display_time, kind_choices, notice_text, render};
+use super::{CsrfForm, ListQuery, NoFields, PageError, Shell, display_time, kind_choices, notice_text, render};
 use crate::AppState;
 use crate::api::people::{expiry_from, initial_password_hash, token_owner_filter};
 use crate::api::rfc3339;
@@ -169,14 +169,11 @@ pub async fn change_role(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn remove_member(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Path(user_id): Path<String>,
-    form: CsrfForm<Empty>,
+    form: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "remove members")?;
@@ -303,7 +300,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
-    form: CsrfForm<Empty>,
+    form: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageOwnTokens, "revoke API tokens")?;

@@ -1,7 +1,7 @@
 //! Logging in and out, switching organisation, the profile page.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequest, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -9,7 +9,7 @@ use rampart_domain::credentials::{check_password_rules, dummy_verify, hash_passw
 use rampart_store::{ChangeContext, StoreError};
 use serde::Deserialize;
 
-use super::{CsrfForm, ListQuery, PageError, Shell, notice_text, render};
+use super::{CsrfForm, ListQuery, NoFields, PageError, Shell, notice_text, render};
 use crate::AppState;
 use crate::auth::{BrowserSession, clear_session_cookie, client_address, session_cookie, session_secret};
 use crate::middleware::RequestId;
@@ -129,23 +129,18 @@ pub async fn login(
     Ok(response)
 }
 
-use axum::extract::FromRequest;
-
-#[derive(Deserialize)]
-pub struct Empty {}
-
 fn logged_out(state: &AppState) -> Response {
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(header::SET_COOKIE, clear_session_cookie(&state.config));
     response
 }
 
-pub async fn logout(State(state): State<AppState>, form: CsrfForm<Empty>) -> Result<Response, PageError> {
+pub async fn logout(State(state): State<AppState>, form: CsrfForm<NoFields>) -> Result<Response, PageError> {
     state.store.delete_session(&form.browser.session.id_hash).await?;
     Ok(logged_out(&state))
 }
 
-pub async fn logout_everywhere(State(state): State<AppState>, form: CsrfForm<Empty>) -> Result<Response, PageError> {
+pub async fn logout_everywhere(State(state): State<AppState>, form: CsrfForm<NoFields>) -> Result<Response, PageError> {
     state.store.delete_user_sessions(&form.browser.user.id).await?;
     Ok(logged_out(&state))
 }

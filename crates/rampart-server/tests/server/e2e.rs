@@ -83,16 +83,36 @@ async fn browser(driver: &Driver) -> Client {
 
 type Flow = Result<(), Box<dyn std::error::Error>>;
 
-async fn text_of(c: &Client, css: &str) -> Result<String, Box<dyn std::error::Error>> {
-    Ok(c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await?.text().await?)
+/// The text of the first element matching `css` once it satisfies `wanted`.
+///
+/// Polls, because a click that submits a form returns before the next page
+/// has replaced the current one: an element found too early goes stale.
+async fn wait_for_text(
+    c: &Client,
+    css: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = String::from("(nothing found)");
+    while std::time::Instant::now() < deadline {
+        if let Ok(element) = c.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if wanted(&text) {
+                return Ok(text);
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{css} shows {last:?}").into())
 }
 
 async fn expect_text(c: &Client, css: &str, wanted: &str) -> Flow {
-    let text = text_of(c, css).await?;
-    if !text.contains(wanted) {
-        return Err(format!("{css} shows {text:?}, expected {wanted:?}").into());
-    }
-    Ok(())
+    wait_for_text(c, css, |text| text.contains(wanted))
+        .await
+        .map(drop)
+        .map_err(|e| format!("{e}, expected {wanted:?}").into())
 }
 
 async fn fill(c: &Client, css: &str, value: &str) -> Flow {
@@ -127,16 +147,13 @@ async fn first_session(c: &Client, base: &str, admin: &str, other_org: &str) -> 
     c.goto(&format!("{base}/settings/tokens")).await?;
     fill(c, "#token-name", "browser test").await?;
     c.find(Locator::Css("form[action='/settings/tokens'] button.primary")).await?.click().await?;
-    let secret = text_of(c, "#new-token").await?;
-    if !secret.starts_with("rmp_") {
-        return Err(format!("unexpected token {secret:?}").into());
-    }
+    wait_for_text(c, "#new-token", |text| text.starts_with("rmp_")).await?;
     c.find(Locator::Css("form[action$='/revoke'] button")).await?.click().await?;
     c.accept_alert().await?;
     expect_text(c, ".notice", "The token was revoked.").await?;
 
     c.find(Locator::Css("form[action='/logout'] button")).await?.click().await?;
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#password")).await?;
+    expect_text(c, "main h1", "Log in to Rampart").await?;
     c.goto(&format!("{base}/settings/tokens")).await?;
     let url = c.current_url().await?;
     if url.path() != "/login" {
