@@ -148,6 +148,7 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => crate::demo::run(&open(&global).await?).await,
+        Command::Cvss { vectors, stdin, json } => crate::cvss::run(vectors, stdin, json),
     }
 }
 

@@ -5,6 +5,7 @@
 //! results where a script would read them.
 
 mod commands;
+mod cvss;
 mod demo;
 
 use std::path::PathBuf;
@@ -86,6 +87,16 @@ enum Command {
     },
     /// Fill demo organisations so a newcomer sees a living system.
     Demo,
+    /// Score CVSS v4.0 vectors: prints `VECTOR SCORE SEVERITY` per vector.
+    Cvss {
+        /// Vectors such as CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N.
+        vectors: Vec<String>,
+        /// Read one vector per line from standard input (after any given as arguments).
+        #[arg(long)]
+        stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn init_logging(format: LogFormat) {

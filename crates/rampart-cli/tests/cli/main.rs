@@ -228,3 +228,33 @@ fn migrate_creates_the_default_sqlite_file_in_the_data_directory() {
     assert!(dir.join("rampart.db").is_file());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn cvss_scores_vectors_and_explains_invalid_ones() {
+    let good = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+    let out = Command::new(BIN).args(["cvss", good]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), format!("{good} 9.3 Critical\n"));
+
+    let mut child = Command::new(BIN)
+        .args(["cvss", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!("{good}\nCVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N\nCVSS:4.0/AV:X\n")
+                .as_bytes(),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "an invalid vector makes the exit non-zero");
+    assert_eq!(stdout(&out).lines().count(), 2, "the valid vectors are still scored");
+    assert!(stdout(&out).contains("6.9 Medium"));
+    assert!(stderr(&out).contains("`X` is not a value of AV (allowed: N, A, L, P)"), "{}", stderr(&out));
+}
