@@ -232,7 +232,7 @@ impl Vector {
             return 0.0;
         }
         let mv = self.macro_vector();
-        let [eq1, eq2, eq3, eq4, eq5, eq6] = mv;
+        let [eq1, eq2, eq3, eq4, _, eq6] = mv;
         let value = macro_score(mv);
         let lower = |eq: usize, by: usize| {
             let mut next = mv;
