@@ -7,6 +7,7 @@
 mod commands;
 mod cvss;
 mod demo;
+mod quant;
 
 use std::path::PathBuf;
 
@@ -87,6 +88,9 @@ enum Command {
     },
     /// Fill demo organisations so a newcomer sees a living system.
     Demo,
+    /// Open FAIR risk quantification.
+    #[command(subcommand)]
+    Quant(QuantCommand),
     /// Score CVSS v4.0 vectors: prints `VECTOR SCORE SEVERITY` per vector.
     Cvss {
         /// Vectors such as CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N.
@@ -97,6 +101,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum QuantCommand {
+    /// Simulate a model file and print the annual loss distribution of each scenario and the portfolio.
+    Run(quant::RunArgs),
 }
 
 fn init_logging(format: LogFormat) {

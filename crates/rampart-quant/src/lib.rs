@@ -10,6 +10,7 @@
 //! results. It streams: one scenario's samples live at a time, and memory grows
 //! with the iteration count, not with the number of scenarios. It does no I/O.
 
+pub mod chart;
 pub mod dist;
 mod engine;
 pub mod rng;
@@ -19,7 +20,7 @@ mod stats;
 pub use dist::{Distribution, PertShape, Quantity};
 pub use engine::{ControlEffect, ControlTarget, Model, RunResult, ScenarioResult, ToleranceCheck, run};
 pub use spec::ModelSpec;
-pub use stats::{Bin, ExceedancePoint, Summary};
+pub use stats::{Bin, ExceedancePoint, Summary, percentile_key as stats_key};
 
 use serde::{Deserialize, Serialize};
 

@@ -6,6 +6,8 @@ use serde::Serialize;
 
 /// Bins of the histogram and points of the loss exceedance curve.
 const BINS: usize = 50;
+/// The histogram and curve span the samples up to this percentile.
+const RANGE_PERCENTILE: f64 = 99.9;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bin {
@@ -51,7 +53,17 @@ pub fn summarize(samples: &mut [f64], percentiles: &[f64]) -> Summary {
     }
     let stdev = if n > 1 { (squares / (nf - 1.0)).sqrt() } else { 0.0 };
 
-    let width = if max > min { (max - min) / BINS as f64 } else { 1.0 };
+    let mut requests: Vec<f64> = percentiles.to_vec();
+    requests.push(RANGE_PERCENTILE);
+    let mut found = select_percentiles(samples, &requests);
+    // Heavy tails would squeeze every bin but one into the first few: bins
+    // span [min, p99.9] evenly and the last one also holds the rest of the tail.
+    let upper = if percentiles.contains(&RANGE_PERCENTILE) {
+        found[&percentile_key(RANGE_PERCENTILE)]
+    } else {
+        found.remove(&percentile_key(RANGE_PERCENTILE)).unwrap_or(max)
+    };
+    let width = if upper > min { (upper - min) / BINS as f64 } else { 1.0 };
     let mut counts = [0u64; BINS];
     for &x in samples.iter() {
         let bin = (((x - min) / width) as usize).min(BINS - 1);
@@ -60,7 +72,11 @@ pub fn summarize(samples: &mut [f64], percentiles: &[f64]) -> Summary {
     let histogram: Vec<Bin> = counts
         .iter()
         .enumerate()
-        .map(|(i, &count)| Bin { from: min + i as f64 * width, to: min + (i + 1) as f64 * width, count })
+        .map(|(i, &count)| Bin {
+            from: min + i as f64 * width,
+            to: if i == BINS - 1 { max } else { min + (i + 1) as f64 * width },
+            count,
+        })
         .collect();
     // The exceedance at each bin's upper edge counts the bins above it exactly.
     let mut above = n as u64;
@@ -69,21 +85,27 @@ pub fn summarize(samples: &mut [f64], percentiles: &[f64]) -> Summary {
         above -= bin.count;
         loss_exceedance.push(ExceedancePoint { loss: bin.to, probability: above as f64 / nf });
     }
+    Summary { mean, stdev, min, max, percentiles: found, histogram, loss_exceedance }
+}
 
-    let mut sorted_requests: Vec<f64> = percentiles.to_vec();
+/// Percentiles by selection (no full sort), each interpolated linearly between
+/// order statistics as numpy and pandas do. Reorders `samples`.
+fn select_percentiles(samples: &mut [f64], percentiles: &[f64]) -> BTreeMap<String, f64> {
+    let n = samples.len();
+    let mut sorted_requests = percentiles.to_vec();
     sorted_requests.sort_by(f64::total_cmp);
     let mut found = BTreeMap::new();
     let mut start = 0;
     for p in sorted_requests {
-        let position = p / 100.0 * (nf - 1.0);
-        let k = position.floor() as usize;
+        let position = p / 100.0 * (n as f64 - 1.0);
+        let k = (position.floor() as usize).max(start);
         let (_, kth, _) = samples[start..].select_nth_unstable_by(k - start, f64::total_cmp);
         let lower = *kth;
         let upper = if k + 1 < n { samples[k + 1..].iter().copied().fold(f64::INFINITY, f64::min) } else { lower };
         found.insert(percentile_key(p), lower + (position - k as f64) * (upper - lower));
         start = k;
     }
-    Summary { mean, stdev, min, max, percentiles: found, histogram, loss_exceedance }
+    found
 }
 
 /// The share of `samples` above `loss`.
@@ -112,6 +134,8 @@ mod tests {
         let s = summarize(&mut xs, &[50.0]);
         assert_eq!(s.histogram.iter().map(|b| b.count).sum::<u64>(), 1000);
         assert_eq!(s.loss_exceedance.first().unwrap().probability, 1.0);
+        assert_eq!(s.histogram.last().unwrap().to, 999.0, "the last bin reaches the maximum");
+        assert!(!s.percentiles.contains_key("p99.9"), "only the requested percentiles are reported");
         assert_eq!(s.loss_exceedance.last().unwrap().probability, 0.0);
         assert!(s.loss_exceedance.windows(2).all(|w| w[0].probability >= w[1].probability));
         assert_eq!(exceedance(&xs, 899.5), 0.1);

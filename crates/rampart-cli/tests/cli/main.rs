@@ -258,3 +258,113 @@ fn cvss_scores_vectors_and_explains_invalid_ones() {
     assert!(stdout(&out).contains("6.9 Medium"));
     assert!(stderr(&out).contains("`X` is not a value of AV (allowed: N, A, L, P)"), "{}", stderr(&out));
 }
+
+fn example(name: &str) -> String {
+    format!("{}/../../examples/quant/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn quant_run_prints_the_documented_json() {
+    let out = Command::new(BIN)
+        .args(["quant", "run", &example("pyfair-reference.yaml"), "--iterations", "200000", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let scenario = &result["scenarios"][0];
+    assert_eq!(scenario["name"], "Ransomware on file servers");
+    for key in ["p5", "p10", "p50", "p90", "p95", "p99"] {
+        assert!(scenario["percentiles"][key].is_f64(), "{key}");
+        assert!(result["portfolio"]["percentiles"][key].is_f64(), "{key}");
+    }
+    assert!(scenario["mean"].as_f64().unwrap() > 400_000.0 && scenario["stdev"].is_f64());
+    assert_eq!(result["iterations"], 200_000);
+    assert_eq!(result["seed"], 7);
+    assert!(result["engine_version"].is_string());
+}
+
+#[test]
+fn quant_results_do_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        let out = Command::new(BIN)
+            .args([
+                "quant",
+                "run",
+                &example("internet-facing-provider.yaml"),
+                "--iterations",
+                "50000",
+                "--format",
+                "csv",
+                "--threads",
+                threads,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert!(one.starts_with("name,mean,stdev,min,max,p5,p50,p90,p95,p99,p99.9\n"));
+    assert_eq!(one.lines().count(), 5, "three scenarios and the portfolio");
+}
+
+#[test]
+fn quant_run_draws_the_loss_exceedance_curve() {
+    let svg = std::env::temp_dir().join(format!("rampart-lec-{}.svg", std::process::id()));
+    let out = Command::new(BIN)
+        .args([
+            "quant",
+            "run",
+            &example("internet-facing-provider.yaml"),
+            "--iterations",
+            "20000",
+            "--lec",
+            svg.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("risk tolerance:") && stdout(&out).contains("return on cost"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("Portfolio") && text.matches("<polyline").count() == 4);
+    std::fs::remove_file(svg).unwrap();
+}
+
+#[test]
+fn quant_errors_name_the_file_and_the_field() {
+    let dir = std::env::temp_dir().join(format!("rampart-quant-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "min-mode.yaml",
+            "scenarios:\n  - name: x\n    tef: { pert: [5, 1, 20] }\n    vulnerability: { constant: 0.5 }\n    loss_magnitude: { constant: 10 }\n",
+            "scenarios[0].tef: min (5) must not exceed mode (1)",
+        ),
+        (
+            "probability.yaml",
+            "scenarios:\n  - name: x\n    tef: { constant: 3 }\n    vulnerability: { uniform: [0.5, 1.5] }\n    loss_magnitude: { constant: 10 }\n",
+            "scenarios[0].vulnerability: is a probability",
+        ),
+        (
+            "negative.yaml",
+            "scenarios:\n  - name: x\n    tef: { constant: 3 }\n    vulnerability: { constant: 0.5 }\n    loss_magnitude: { uniform: [-10, 10] }\n",
+            "scenarios[0].loss_magnitude: cannot be negative",
+        ),
+        ("unknown.yaml", "scenarios:\n  - name: x\n    tef: { beta: [1, 2] }\n", "unknown field `beta`"),
+        (
+            "cap.yaml",
+            "iterations: 999999999\nscenarios:\n  - name: x\n    tef: { constant: 3 }\n    vulnerability: { constant: 0.5 }\n    loss_magnitude: { constant: 10 }\n",
+            "iterations: must be between 1 and",
+        ),
+    ];
+    for (file, text, expected) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(BIN).args(["quant", "run", path.to_str().unwrap()]).output().unwrap();
+        assert!(!out.status.success(), "{file}");
+        let err = stderr(&out);
+        assert!(err.contains(file) && err.contains(expected), "{file}: {err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
