@@ -261,6 +261,21 @@ impl Sampler {
     }
 }
 
+impl Sampler {
+    /// Fills `out` with draws. The match is outside the loop, so each loop is
+    /// a tight, branch-free run the compiler can pipeline.
+    pub fn fill(&self, rng: &mut Stream, out: &mut [f64]) {
+        match self {
+            Sampler::Constant(v) => out.fill(*v),
+            Sampler::Uniform { min, width } => out.iter_mut().for_each(|x| *x = min + width * rng.uniform()),
+            Sampler::Pert { min, width, table } => {
+                out.iter_mut().for_each(|x| *x = min + width * table.quantile(rng.uniform()))
+            }
+            other => out.iter_mut().for_each(|x| *x = other.draw(rng)),
+        }
+    }
+}
+
 /// A standard normal variate (Box–Muller; uses two uniforms).
 #[inline]
 fn standard_normal(rng: &mut Stream) -> f64 {
@@ -278,22 +293,37 @@ fn standard_normal(rng: &mut Stream) -> f64 {
 /// table lookup.
 #[derive(Debug, Clone)]
 pub struct PertTable {
-    quantiles: Vec<f64>,
+    /// f32 keeps each table at 16 KiB, so a model's tables stay in the L1/L2
+    /// caches under random access; its 6e-8 relative precision is far below
+    /// the interpolation error.
+    quantiles: Vec<f32>,
 }
 
 /// Cells of the density grid.
-const DENSITY_CELLS: usize = 1 << 15;
+const DENSITY_CELLS: usize = 1 << 13;
+
+/// ln(x) and ln(1 − x) at the density grid's points, computed once per process.
+fn log_grids() -> &'static (Vec<f64>, Vec<f64>) {
+    static GRIDS: std::sync::OnceLock<(Vec<f64>, Vec<f64>)> = std::sync::OnceLock::new();
+    GRIDS.get_or_init(|| {
+        let h = 1.0 / DENSITY_CELLS as f64;
+        (0..=DENSITY_CELLS).map(|k| ((k as f64 * h).ln(), (1.0 - k as f64 * h).ln())).unzip()
+    })
+}
 /// Cells of the probability grid (the table has one more point).
-const PROBABILITY_CELLS: usize = 1 << 13;
+const PROBABILITY_CELLS: usize = 1 << 12;
 
 impl PertTable {
     pub fn new(alpha: f64, beta: f64) -> PertTable {
         let h = 1.0 / DENSITY_CELLS as f64;
-        let density = |x: f64| x.powf(alpha - 1.0) * (1.0 - x).powf(beta - 1.0);
+        let (ln_x, ln_1mx) = log_grids();
+        // x^(α−1) (1−x)^(β−1) at grid point k, from the shared logarithms: one
+        // exp per point instead of two powers (portfolios build hundreds of tables).
+        let density = |k: usize| ((alpha - 1.0) * ln_x[k] + (beta - 1.0) * ln_1mx[k]).exp();
         let mut cumulative = Vec::with_capacity(DENSITY_CELLS + 1);
         cumulative.push(0.0);
         let mut total = 0.0;
-        let mut previous = density(h);
+        let mut previous = density(1);
         for k in 0..DENSITY_CELLS {
             let mass = if k == 0 {
                 // ∫₀ʰ x^(α−1)(1−x)^(β−1) dx ≈ (1 − h/2)^(β−1) · h^α / α
@@ -301,7 +331,7 @@ impl PertTable {
             } else if k == DENSITY_CELLS - 1 {
                 (1.0 - h / 2.0).powf(alpha - 1.0) * h.powf(beta) / beta
             } else {
-                let next = density((k + 1) as f64 * h);
+                let next = density(k + 1);
                 let m = (previous + next) * h / 2.0;
                 previous = next;
                 m
@@ -319,7 +349,7 @@ impl PertTable {
             }
             let (lo, hi) = (cumulative[k], cumulative[k + 1]);
             let frac = if hi > lo { (target - lo) / (hi - lo) } else { 0.0 };
-            quantiles.push((k as f64 + frac) * h);
+            quantiles.push(((k as f64 + frac) * h) as f32);
         }
         quantiles.push(1.0);
         PertTable { quantiles }
@@ -331,7 +361,7 @@ impl PertTable {
         let position = u * PROBABILITY_CELLS as f64;
         let j = (position as usize).min(PROBABILITY_CELLS - 1);
         let frac = position - j as f64;
-        let (lo, hi) = (self.quantiles[j], self.quantiles[j + 1]);
+        let (lo, hi) = (f64::from(self.quantiles[j]), f64::from(self.quantiles[j + 1]));
         lo + frac * (hi - lo)
     }
 }

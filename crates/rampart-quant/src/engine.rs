@@ -140,22 +140,6 @@ impl Compiled {
         }
     }
 
-    /// The fraction left of each target after the controls, for one iteration.
-    fn remaining(&self, rng: &mut Stream, apply: bool) -> [f64; 3] {
-        let mut left = [1.0; 3];
-        if apply {
-            for (target, by) in &self.controls {
-                let i = match target {
-                    ControlTarget::Tef => 0,
-                    ControlTarget::Vulnerability => 1,
-                    ControlTarget::LossMagnitude => 2,
-                };
-                left[i] *= 1.0 - by.draw(rng);
-            }
-        }
-        left
-    }
-
     /// One event's loss magnitude: primary forms plus, in pyfair mode, the
     /// expected secondary loss; in aggregate mode the secondary loss occurs
     /// with its probability.
@@ -179,26 +163,95 @@ impl Compiled {
         lm
     }
 
-    /// One simulated year's loss.
-    #[inline]
-    fn annual_loss(&self, rng: &mut Stream, controls: &mut Stream, mode: Mode, apply: bool) -> f64 {
-        let [tef_left, vuln_left, lm_left] = self.remaining(controls, apply);
-        let tef = match &self.frequency {
-            (tef, None) => tef.draw(rng),
-            (contact, Some(action)) => contact.draw(rng) * action.draw(rng),
-        } * tef_left;
-        let vulnerability = match &self.vulnerability {
-            (v, None) => v.draw(rng),
-            (tcap, Some(rs)) => f64::from(u8::from(tcap.draw(rng) > rs.draw(rng))),
-        } * vuln_left;
-        let lef = tef * vulnerability;
-        match mode {
-            Mode::Pyfair => lef * self.magnitude(rng, mode) * lm_left,
-            Mode::Aggregate => {
-                let events = poisson(rng, lef);
-                (0..events).map(|_| self.magnitude(rng, mode)).sum::<f64>() * lm_left
+    /// Multiplies `values` by the fraction the controls on `target` leave.
+    fn apply_controls(&self, target: ControlTarget, rng: &mut Stream, values: &mut [f64], scratch: &mut [f64]) {
+        for (t, by) in &self.controls {
+            if *t == target {
+                by.fill(rng, scratch);
+                values.iter_mut().zip(scratch.iter()).for_each(|(v, r)| *v *= 1.0 - r);
             }
         }
+    }
+
+    /// Annual losses for one block of iterations, variable by variable.
+    fn block(
+        &self,
+        rng: &mut Stream,
+        controls: &mut Stream,
+        mode: Mode,
+        apply: bool,
+        buffers: &mut Buffers,
+        out: &mut [f64],
+    ) {
+        let n = out.len();
+        let Buffers { lef, other, scratch } = buffers;
+        let (lef, other, scratch) = (&mut lef[..n], &mut other[..n], &mut scratch[..n]);
+        // Loss event frequency = threat event frequency × vulnerability.
+        self.frequency.0.fill(rng, lef);
+        if let Some(action) = &self.frequency.1 {
+            action.fill(rng, other);
+            lef.iter_mut().zip(other.iter()).for_each(|(f, a)| *f *= a);
+        }
+        if apply {
+            self.apply_controls(ControlTarget::Tef, controls, lef, scratch);
+        }
+        self.vulnerability.0.fill(rng, other);
+        if let Some(resistance) = &self.vulnerability.1 {
+            resistance.fill(rng, scratch);
+            other
+                .iter_mut()
+                .zip(scratch.iter())
+                .for_each(|(capability, rs)| *capability = f64::from(u8::from(*capability > *rs)));
+        }
+        if apply {
+            self.apply_controls(ControlTarget::Vulnerability, controls, other, scratch);
+        }
+        lef.iter_mut().zip(other.iter()).for_each(|(f, v)| *f *= v);
+        match mode {
+            Mode::Pyfair => {
+                // One loss magnitude per year, drawn form by form.
+                let mut forms = self.primary.iter();
+                if let Some(first) = forms.next() {
+                    first.fill(rng, other);
+                }
+                for form in forms {
+                    form.fill(rng, scratch);
+                    other.iter_mut().zip(scratch.iter()).for_each(|(m, x)| *m += x);
+                }
+                if let Some((frequency, magnitude)) = &self.secondary {
+                    frequency.fill(rng, scratch);
+                    for (m, f) in other.iter_mut().zip(scratch.iter()) {
+                        *m += f * magnitude.draw(rng);
+                    }
+                }
+                out.iter_mut().zip(lef.iter().zip(other.iter())).for_each(|(o, (f, m))| *o = f * m);
+            }
+            Mode::Aggregate => {
+                for (o, f) in out.iter_mut().zip(lef.iter()) {
+                    let events = poisson(rng, *f);
+                    *o = (0..events).map(|_| self.magnitude(rng, mode)).sum();
+                }
+            }
+        }
+        if apply {
+            self.apply_controls(ControlTarget::LossMagnitude, controls, out, scratch);
+        }
+    }
+}
+
+/// Iterations computed together: small enough for the L1 cache.
+const BLOCK: usize = 1024;
+
+/// Per-thread working arrays of one block.
+struct Buffers {
+    lef: Vec<f64>,
+    other: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+impl Buffers {
+    fn new() -> Buffers {
+        Buffers { lef: vec![0.0; BLOCK], other: vec![0.0; BLOCK], scratch: vec![0.0; BLOCK] }
     }
 }
 
@@ -210,11 +263,12 @@ fn simulate(compiled: &Compiled, index: u64, model: &Model, threads: usize, appl
         buckets[i % threads].push((i, chunk));
     }
     let work = |bucket: Vec<(usize, &mut [f64])>| {
+        let mut buffers = Buffers::new();
         for (chunk_index, slice) in bucket {
             let mut rng = Stream::new(model.seed, index, chunk_index as u64);
             let mut control_rng = Stream::new(model.seed, index + CONTROL_STREAMS, chunk_index as u64);
-            for x in slice.iter_mut() {
-                *x = compiled.annual_loss(&mut rng, &mut control_rng, model.mode, apply_controls);
+            for block in slice.chunks_mut(BLOCK) {
+                compiled.block(&mut rng, &mut control_rng, model.mode, apply_controls, &mut buffers, block);
             }
         }
     };
@@ -229,37 +283,68 @@ fn simulate(compiled: &Compiled, index: u64, model: &Model, threads: usize, appl
     }
 }
 
+/// Simulates and summarises one scenario into `samples` (left holding its
+/// annual losses without controls).
+fn scenario_result(model: &Model, index: usize, threads: usize, samples: &mut [f64]) -> ScenarioResult {
+    let scenario = &model.scenarios[index];
+    let compiled = Compiled::new(scenario);
+    simulate(&compiled, index as u64, model, threads, false, samples);
+    let summary = summarize(samples, &model.percentiles);
+    let controls = if scenario.controls.is_empty() {
+        None
+    } else {
+        let mut controlled = vec![0.0; samples.len()];
+        simulate(&compiled, index as u64, model, threads, true, &mut controlled);
+        let with_controls = summarize(&controlled, &model.percentiles);
+        let annual_cost: f64 = scenario.controls.iter().map(|c| c.cost).sum();
+        let reduction = summary.mean - with_controls.mean;
+        Some(ControlEffect {
+            controls: scenario.controls.iter().map(|c| c.name.clone()).collect(),
+            annual_cost,
+            return_on_cost: (annual_cost > 0.0).then(|| (reduction - annual_cost) / annual_cost),
+            reduction,
+            with_controls,
+        })
+    };
+    ScenarioResult { name: scenario.name.clone(), summary, controls }
+}
+
 /// Runs the model on `threads` threads (at least 1). The same model and seed
 /// give the same result whatever the thread count.
+///
+/// With at least as many scenarios as threads, scenarios run side by side,
+/// one per thread; otherwise each scenario's chunks are shared out. Either
+/// way every scenario's samples are the same, and they are added into the
+/// portfolio in scenario order, so sums are identical too. Memory is one
+/// sample array per thread plus the portfolio, whatever the scenario count.
 pub fn run(model: &Model, threads: usize) -> RunResult {
     let threads = threads.max(1);
     let n = model.iterations as usize;
     let mut portfolio = vec![0.0; n];
-    let mut samples = vec![0.0; n];
     let mut scenarios = Vec::with_capacity(model.scenarios.len());
-    for (index, scenario) in model.scenarios.iter().enumerate() {
-        let compiled = Compiled::new(scenario);
-        simulate(&compiled, index as u64, model, threads, false, &mut samples);
-        for (total, x) in portfolio.iter_mut().zip(&samples) {
-            *total += x;
-        }
-        let summary = summarize(&mut samples, &model.percentiles);
-        let controls = if scenario.controls.is_empty() {
-            None
-        } else {
-            simulate(&compiled, index as u64, model, threads, true, &mut samples);
-            let with_controls = summarize(&mut samples, &model.percentiles);
-            let annual_cost: f64 = scenario.controls.iter().map(|c| c.cost).sum();
-            let reduction = summary.mean - with_controls.mean;
-            Some(ControlEffect {
-                controls: scenario.controls.iter().map(|c| c.name.clone()).collect(),
-                annual_cost,
-                return_on_cost: (annual_cost > 0.0).then(|| (reduction - annual_cost) / annual_cost),
-                reduction,
-                with_controls,
+    let side_by_side = model.scenarios.len() >= threads && threads > 1;
+    let lanes = if side_by_side { threads } else { 1 };
+    let mut buffers: Vec<Vec<f64>> = (0..lanes).map(|_| vec![0.0; n]).collect();
+    let indices: Vec<usize> = (0..model.scenarios.len()).collect();
+    for batch in indices.chunks(lanes) {
+        let results: Vec<ScenarioResult> = if side_by_side {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .zip(buffers.iter_mut())
+                    .map(|(&index, samples)| scope.spawn(move || scenario_result(model, index, 1, samples)))
+                    .collect();
+                handles.into_iter().map(|h| h.join().expect("a simulation thread panicked")).collect()
             })
+        } else {
+            vec![scenario_result(model, batch[0], threads, &mut buffers[0])]
         };
-        scenarios.push(ScenarioResult { name: scenario.name.clone(), summary, controls });
+        for samples in buffers.iter().take(batch.len()) {
+            for (total, x) in portfolio.iter_mut().zip(samples) {
+                *total += x;
+            }
+        }
+        scenarios.extend(results);
     }
     let tolerance = model
         .tolerance
@@ -269,7 +354,11 @@ pub fn run(model: &Model, threads: usize) -> RunResult {
             ToleranceCheck { loss, tolerated_probability: tolerated, probability, within: probability <= tolerated }
         })
         .collect();
-    let portfolio = summarize(&mut portfolio, &model.percentiles);
+    // A portfolio of one scenario is that scenario: no need to summarise twice.
+    let portfolio = match scenarios.as_slice() {
+        [only] => only.summary.clone(),
+        _ => summarize(&portfolio, &model.percentiles),
+    };
     RunResult {
         engine_version: ENGINE_VERSION,
         iterations: model.iterations,
