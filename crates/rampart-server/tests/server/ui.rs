@@ -34,6 +34,17 @@ store_test!(repeated_failures_throttle_the_account, |store| {
     assert_eq!(other.status, StatusCode::SEE_OTHER, "other accounts are not locked out");
 });
 
+store_test!(repeated_failures_from_one_address_throttle_it_across_accounts, |store| {
+    let app = TestApp::with_config(store, ServerConfig { max_address_failures: 3, ..ServerConfig::default() });
+    let org = app.org("Alpha").await;
+    let mut browser = Browser::new(&app);
+    for email in ["a@alpha.example", "b@alpha.example", "c@alpha.example"] {
+        browser.post("/login", &[("email", email), ("password", "wrong-password-here")]).await;
+    }
+    let throttled = browser.post("/login", &[("email", &org.viewer.email), ("password", PASSWORD)]).await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "spraying many accounts from one address is throttled");
+});
+
 store_test!(a_session_cookie_is_http_only_same_site_and_rotated_at_login, |store| {
     let app = TestApp::new(store);
     let org = app.org("Alpha").await;

@@ -139,6 +139,9 @@ store_test!(sessions_expire_and_follow_membership, |store| {
     assert_ne!(id, session.id_hash, "only the hash is stored");
     assert_eq!(store.find_session(&id, policy).await.unwrap().org_id.as_deref(), Some(org.as_str()));
     assert!(matches!(store.switch_session_org(&session, &other).await.unwrap_err(), StoreError::NotFound));
+    let (short_lived, _) =
+        store.create_session(&admin, None, SessionPolicy { absolute_ms: 0, ..policy }).await.unwrap();
+    assert!(store.find_session(&short_lived, policy).await.is_err(), "past its absolute lifetime, however active");
     let idle = SessionPolicy { idle_ms: 0, ..policy };
     assert!(matches!(store.find_session(&id, idle).await.unwrap_err(), StoreError::NotFound));
     assert!(store.find_session(&id, policy).await.is_err(), "an expired session is deleted");
