@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use rampart_domain::asset::AssetFields;
 use rampart_domain::credentials::{hash_password, random_hex};
 use rampart_domain::{OrgKind, Role};
 use rampart_store::{ChangeContext, Store, StoreError};
@@ -20,6 +21,26 @@ const PEOPLE: &[(&str, Role)] = &[
     ("ada.auditor@demo.example", Role::Auditor),
     ("victor.viewer@demo.example", Role::Viewer),
 ];
+
+/// The hosting provider's Internet-facing estate and what depends on what.
+async fn add_assets(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow::Result<()> {
+    let assets = [
+        ("Customer portal", "application", "web team", "high", "high", "very-high", false),
+        ("Customer database", "information", "data protection officer", "very-high", "very-high", "high", false),
+        ("Hosting platform", "infrastructure", "platform team", "high", "very-high", "very-high", true),
+        ("DNS service", "service", "network team", "low", "very-high", "very-high", true),
+        ("Payment processor", "supplier", "finance", "very-high", "high", "high", false),
+    ];
+    let mut ids = Vec::new();
+    for (name, kind, owner, c, i, a, critical) in assets {
+        let fields = AssetFields::parse(name, kind, "", owner, c, i, a, critical)?;
+        ids.push(store.create_asset(ctx, org_id, fields).await?.id);
+    }
+    for (from, to) in [(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (2, 3)] {
+        store.add_asset_dependency(ctx, org_id, &ids[from], &ids[to]).await?;
+    }
+    Ok(())
+}
 
 pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     if store.org_by_name(ORGS[0].0).await.is_ok() {
@@ -46,6 +67,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
             Err(e) => return Err(e.into()),
         }
     }
+    add_assets(store, &ctx, &org_ids[1]).await?;
     let alice = store.user_by_email(PEOPLE[0].0).await?;
     store
         .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
@@ -58,6 +80,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     for (email, role) in PEOPLE {
         println!("  {email} ({role} of {})", ORGS[0].0);
     }
-    println!("  hana.host@demo.example, rita.retail@demo.example (admins of their own organisations)");
+    println!("  hana.host@demo.example, rita.retail@demo.example (admins of their own organisations;");
+    println!("  the hosting provider's asset inventory is under Risks)");
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,10 @@
 //! pure function or a value type, so it can be tested exhaustively and reused by
 //! the store, the server and the CLI alike.
 
+#[macro_use]
+mod names;
+
+pub mod asset;
 pub mod audit;
 pub mod credentials;
 pub mod error;
@@ -15,6 +19,7 @@ pub mod page;
 pub mod tenancy;
 pub mod validate;
 
+pub use asset::{AssetKind, Need};
 pub use error::{DomainError, Invalid};
 pub use page::{Page, PageRequest};
 pub use tenancy::{Actor, OrgKind, Permission, Role};

@@ -157,6 +157,34 @@ fn page_of(item: &str) -> Value {
 
 fn schemas() -> Value {
     let roles = json!({"type": "string", "enum": ["admin", "analyst", "auditor", "viewer"]});
+    let asset_kinds = json!({"type": "string", "enum": ["information", "service", "application", "system", "infrastructure", "people", "supplier"]});
+    let need = json!({"type": "string", "enum": ["low", "medium", "high", "very-high"]});
+    let asset_props = json!({
+        "name": {"type": "string", "maxLength": 120}, "kind": asset_kinds, "description": {"type": "string", "maxLength": 4000},
+        "owner": {"type": "string", "maxLength": 120}, "confidentiality": need, "integrity": need, "availability": need,
+        "critical": {"type": "boolean", "description": "Part of the critical information infrastructure"}
+    });
+    let mut asset = asset_props.clone();
+    asset["id"] = string();
+    asset["created_at"] = time();
+    asset["updated_at"] = time();
+    let link = object(&["id", "name", "kind"], json!({"id": string(), "name": string(), "kind": asset_kinds}));
+    let mut detail = asset.clone();
+    detail["depends_on"] = json!({"type": "array", "items": link});
+    detail["used_by"] = json!({"type": "array", "items": link});
+    let asset_required = [
+        "id",
+        "name",
+        "kind",
+        "description",
+        "owner",
+        "confidentiality",
+        "integrity",
+        "availability",
+        "critical",
+        "created_at",
+        "updated_at",
+    ];
     let kinds =
         json!({"type": "string", "enum": ["provider", "consumer", "authority", "coordinator", "law-enforcement"]});
     json!({
@@ -189,12 +217,16 @@ fn schemas() -> Value {
             "object_id": string(), "state_digest": string(), "request_id": string(), "hash": string()
         })),
         "AuditPage": page_of("AuditRecord"),
+        "AssetInput": {"type": "object", "properties": asset_props, "description": "For POST, name, kind, confidentiality, integrity and availability are required; PATCH changes only what it names."},
+        "Asset": object(&asset_required, asset),
+        "AssetDetail": object(&[&asset_required[..], &["depends_on", "used_by"]].concat(), detail),
+        "AssetPage": page_of("Asset"),
     })
 }
 
 fn parameters(op: &Operation) -> Vec<Value> {
     let mut params = Vec::new();
-    for name in ["user_id", "id"] {
+    for name in ["user_id", "id", "depends_on"] {
         if op.path.contains(&format!("{{{name}}}")) {
             params.push(json!({"name": name, "in": "path", "required": true, "schema": string()}));
         }

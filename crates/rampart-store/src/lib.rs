@@ -10,6 +10,7 @@
 //! This crate must not know about HTTP, HTML or the command line.
 
 mod accounts;
+mod assets;
 mod audit;
 mod connect;
 mod error;
@@ -21,6 +22,7 @@ mod throttle;
 mod tokens;
 
 pub use accounts::{Member, Organisation, UserRecord};
+pub use assets::{Asset, AssetFilter, AssetLink};
 pub use audit::{AuditFilter, ChainReport};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
 pub use error::StoreError;

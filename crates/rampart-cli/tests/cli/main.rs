@@ -213,6 +213,11 @@ cli_test!(the_demo_fills_a_community_once, |db| {
     assert!(out.contains("Demo National CSIRT") && out.contains("alice.admin@demo.example"));
     assert!(ok(&db.url, &["demo"], None).contains("already exist"));
     assert_eq!(ok(&db.url, &["org", "list"], None).lines().count(), 3);
+    let provider = db.store.org_by_name("Demo Hosting Provider").await.unwrap();
+    let assets = db.store.list_assets(&provider.id, &Default::default(), &Default::default()).await.unwrap().items;
+    assert_eq!(assets.len(), 5, "the provider's estate is in its inventory");
+    let portal = assets.iter().find(|a| a.fields.name == "Customer portal").unwrap();
+    assert_eq!(db.store.asset_dependencies(&provider.id, &portal.id).await.unwrap().0.len(), 4);
 });
 
 #[test]

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: thin handlers over the store.
 
+pub mod assets;
 mod audit;
 pub mod people;
 
@@ -9,7 +10,7 @@ use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use rampart_domain::PageRequest;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -28,6 +29,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/tokens", get(people::list_tokens).post(people::create_token))
         .route("/api/v1/tokens/{id}", delete(people::revoke_token))
+        .route("/api/v1/assets", get(assets::list).post(assets::create))
+        .route("/api/v1/assets/{id}", get(assets::get).patch(assets::update).delete(assets::delete))
+        .route(
+            "/api/v1/assets/{id}/dependencies/{depends_on}",
+            put(assets::add_dependency).delete(assets::remove_dependency),
+        )
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/export", get(audit::export))
         .route("/api/v1/openapi.json", get(|| async { axum::Json(crate::openapi::document()) }))

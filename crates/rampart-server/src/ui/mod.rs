@@ -1,6 +1,7 @@
 //! The server-rendered web UI. Core flows are plain HTML forms that work
 //! without JavaScript; `static/app.js` only adds conveniences.
 
+mod assets;
 mod audit;
 mod home;
 mod people;
@@ -38,6 +39,11 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(people::tokens).post(people::create_token))
         .route("/settings/tokens/{id}/revoke", post(people::revoke_token))
         .route("/settings/organisations", get(people::organisations).post(people::create_organisation))
+        .route("/risk/assets", get(assets::list).post(assets::create))
+        .route("/risk/assets/{id}", get(assets::detail).post(assets::update))
+        .route("/risk/assets/{id}/delete", post(assets::delete))
+        .route("/risk/assets/{id}/dependencies", post(assets::add_dependency))
+        .route("/risk/assets/{id}/dependencies/{other}/remove", post(assets::remove_dependency))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }
@@ -152,6 +158,13 @@ impl IntoResponse for PageError {
 pub struct CsrfForm<T> {
     pub browser: BrowserSession,
     pub form: T,
+}
+
+/// The organisation session behind a form; `None` when the session has no
+/// organisation (the dashboard then explains what to do).
+pub fn org_session(browser: BrowserSession) -> Option<crate::auth::OrgSession> {
+    let actor = browser.actor.clone()?;
+    Some(crate::auth::OrgSession { browser, actor })
 }
 
 /// A form whose only field is its CSRF token (log out, revoke, remove).

@@ -9,7 +9,9 @@ use rampart_domain::{OrgKind, PageRequest, Permission, Role};
 use rampart_store::{ChangeContext, StoreError};
 use serde::Deserialize;
 
-use super::{CsrfForm, ListQuery, NoFields, PageError, Shell, display_time, kind_choices, notice_text, render};
+use super::{
+    CsrfForm, ListQuery, NoFields, PageError, Shell, display_time, kind_choices, notice_text, org_session, render,
+};
 use crate::AppState;
 use crate::api::people::{expiry_from, initial_password_hash, token_owner_filter};
 use crate::api::rfc3339;
@@ -23,13 +25,6 @@ fn page_of(q: &ListQuery) -> Result<PageRequest, Problem> {
 
 fn ctx_of(org: &OrgSession, request_id: &RequestId) -> ChangeContext {
     ChangeContext::new(org.actor.email.clone(), request_id.0.clone())
-}
-
-/// The organisation session behind a form; `None` when the session has no
-/// organisation (the dashboard then explains what to do).
-fn org_of(browser: BrowserSession) -> Option<OrgSession> {
-    let actor = browser.actor.clone()?;
-    Some(OrgSession { browser, actor })
 }
 
 fn to_dashboard() -> Response {
@@ -121,7 +116,7 @@ pub async fn add_member(
     Extension(rid): Extension<RequestId>,
     form: CsrfForm<MemberForm>,
 ) -> Result<Response, PageError> {
-    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
+    let Some(org) = org_session(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "add members")?;
     let f = form.form;
     let result = async {
@@ -156,7 +151,7 @@ pub async fn change_role(
     Path(user_id): Path<String>,
     form: CsrfForm<RoleForm>,
 ) -> Result<Response, PageError> {
-    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
+    let Some(org) = org_session(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "change roles")?;
     let result = async {
         let role = Role::parse(&form.form.role)?;
@@ -175,7 +170,7 @@ pub async fn remove_member(
     Path(user_id): Path<String>,
     form: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
+    let Some(org) = org_session(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "remove members")?;
     match state.store.remove_member(&ctx_of(&org, &rid), &org.actor.org_id, &user_id).await {
         Ok(()) => Ok(Redirect::to("/settings/members?notice=member-removed").into_response()),
@@ -277,7 +272,7 @@ pub async fn create_token(
     Extension(rid): Extension<RequestId>,
     form: CsrfForm<TokenForm>,
 ) -> Result<Response, PageError> {
-    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
+    let Some(org) = org_session(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageOwnTokens, "create API tokens")?;
     let result = async {
         let expires_at = expiry_from(form.form.expires_in.as_deref())?;
@@ -302,7 +297,7 @@ pub async fn revoke_token(
     Path(id): Path<String>,
     form: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let Some(org) = org_of(form.browser) else { return Ok(to_dashboard()) };
+    let Some(org) = org_session(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageOwnTokens, "revoke API tokens")?;
     state.store.revoke_token(&ctx_of(&org, &rid), &org.actor.org_id, &id, token_owner_filter(&org.actor)).await?;
     Ok(Redirect::to("/settings/tokens?notice=token-revoked").into_response())

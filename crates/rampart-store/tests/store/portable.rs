@@ -15,6 +15,9 @@ async fn populate(store: &Store) {
     store.revoke_token(&ctx(), &org, &t.id, None).await.unwrap();
     store.create_session(&admin, Some(&org), SessionPolicy::default()).await.unwrap();
     store.record_login_failure("account:bob@example.org").await.unwrap();
+    let a = store.create_asset(&ctx(), &org, crate::assets::fields("Portal", "application", false)).await.unwrap();
+    let b = store.create_asset(&ctx(), &org, crate::assets::fields("Database", "system", true)).await.unwrap();
+    store.add_asset_dependency(&ctx(), &org, &a.id, &b.id).await.unwrap();
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {

@@ -1,0 +1,268 @@
+//! The asset inventory and its dependency graph.
+
+use rampart_domain::asset::{AssetFields, AssetKind, Need};
+use rampart_domain::audit::AuditEvent;
+use rampart_domain::{Page, PageRequest, new_id};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{ChangeContext, Result, Store, StoreError, audit, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Asset {
+    pub id: String,
+    #[serde(flatten)]
+    pub fields: AssetFields,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Another asset at the end of a dependency edge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssetLink {
+    pub id: String,
+    pub name: String,
+    pub kind: AssetKind,
+}
+
+/// Narrows an asset listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssetFilter {
+    pub kind: Option<AssetKind>,
+    pub critical: Option<bool>,
+}
+
+fn asset_from_row(r: &AnyRow) -> Result<Asset> {
+    let need = |col: &str| -> Result<Need> { Ok(Need::parse(&r.try_get::<String, _>(col)?)?) };
+    Ok(Asset {
+        id: r.try_get("id")?,
+        fields: AssetFields {
+            name: r.try_get("name")?,
+            kind: AssetKind::parse(&r.try_get::<String, _>("kind")?)?,
+            description: r.try_get("description")?,
+            owner: r.try_get("owner")?,
+            confidentiality: need("confidentiality")?,
+            integrity: need("integrity")?,
+            availability: need("availability")?,
+            critical: r.try_get::<i64, _>("critical")? != 0,
+        },
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn link_from_row(r: &AnyRow) -> Result<AssetLink> {
+    Ok(AssetLink {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        kind: AssetKind::parse(&r.try_get::<String, _>("kind")?)?,
+    })
+}
+
+fn state(fields: &AssetFields) -> serde_json::Value {
+    serde_json::to_value(fields).unwrap_or_default()
+}
+
+const DUPLICATE: &str = "an asset with this name already exists in the organisation";
+
+impl Store {
+    pub async fn create_asset(&self, ctx: &ChangeContext, org_id: &str, fields: AssetFields) -> Result<Asset> {
+        let now = now_ms();
+        let asset = Asset { id: new_id(), fields, created_at: now, updated_at: now };
+        let f = &asset.fields;
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO assets (id, org_id, name, kind, description, owner, confidentiality, integrity, availability, critical, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(&asset.id)
+        .bind(org_id)
+        .bind(&f.name)
+        .bind(f.kind.as_str())
+        .bind(&f.description)
+        .bind(&f.owner)
+        .bind(f.confidentiality.as_str())
+        .bind(f.integrity.as_str())
+        .bind(f.availability.as_str())
+        .bind(i64::from(f.critical))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique_as_conflict(e, DUPLICATE))?;
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.create", "asset", &asset.id, Some(&state(f))))
+            .await?;
+        tx.commit().await?;
+        Ok(asset)
+    }
+
+    pub async fn update_asset(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        id: &str,
+        fields: AssetFields,
+    ) -> Result<Asset> {
+        let now = now_ms();
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE assets SET name = $1, kind = $2, description = $3, owner = $4, confidentiality = $5, integrity = $6, \
+             availability = $7, critical = $8, updated_at = $9 WHERE id = $10 AND org_id = $11",
+        )
+        .bind(&fields.name)
+        .bind(fields.kind.as_str())
+        .bind(&fields.description)
+        .bind(&fields.owner)
+        .bind(fields.confidentiality.as_str())
+        .bind(fields.integrity.as_str())
+        .bind(fields.availability.as_str())
+        .bind(i64::from(fields.critical))
+        .bind(now)
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique_as_conflict(e, DUPLICATE))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.update", "asset", id, Some(&state(&fields))))
+            .await?;
+        let row = sqlx::query("SELECT * FROM assets WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        asset_from_row(&row)
+    }
+
+    /// Deletes an asset and every dependency edge touching it.
+    pub async fn delete_asset(&self, ctx: &ChangeContext, org_id: &str, id: &str) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM asset_dependencies WHERE org_id = $1 AND (asset_id = $2 OR depends_on_id = $2)")
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM assets WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.delete", "asset", id, None)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn asset(&self, org_id: &str, id: &str) -> Result<Asset> {
+        let row = sqlx::query("SELECT * FROM assets WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(asset_from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// The organisation's assets by name.
+    pub async fn list_assets(&self, org_id: &str, filter: &AssetFilter, page: &PageRequest) -> Result<Page<Asset>> {
+        let rows = sqlx::query(
+            "SELECT * FROM assets WHERE org_id = $1 AND name > $2 AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR critical = $4) \
+             ORDER BY name LIMIT $5",
+        )
+        .bind(org_id)
+        .bind(page.after.as_deref().unwrap_or(""))
+        .bind(filter.kind.map(|k| k.as_str()))
+        .bind(filter.critical.map(i64::from))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let assets = rows.iter().map(asset_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(assets, page.limit, |a| a.fields.name.clone()))
+    }
+
+    /// Records that `asset_id` depends on `depends_on_id` (both of the organisation).
+    pub async fn add_asset_dependency(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        asset_id: &str,
+        depends_on_id: &str,
+    ) -> Result<()> {
+        if asset_id == depends_on_id {
+            return Err(rampart_domain::Invalid::new("depends_on", "an asset cannot depend on itself").into());
+        }
+        let mut tx = self.write_tx().await?;
+        let both: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assets WHERE org_id = $1 AND id IN ($2, $3)")
+            .bind(org_id)
+            .bind(asset_id)
+            .bind(depends_on_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if both != 2 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("INSERT INTO asset_dependencies (org_id, asset_id, depends_on_id) VALUES ($1, $2, $3)")
+            .bind(org_id)
+            .bind(asset_id)
+            .bind(depends_on_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique_as_conflict(e, "this dependency is already recorded"))?;
+        let state = serde_json::json!({"asset_id": asset_id, "depends_on_id": depends_on_id});
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.depend", "asset", asset_id, Some(&state))).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_asset_dependency(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        asset_id: &str,
+        depends_on_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let done =
+            sqlx::query("DELETE FROM asset_dependencies WHERE org_id = $1 AND asset_id = $2 AND depends_on_id = $3")
+                .bind(org_id)
+                .bind(asset_id)
+                .bind(depends_on_id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let state = serde_json::json!({"asset_id": asset_id, "removed_depends_on_id": depends_on_id});
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.undepend", "asset", asset_id, Some(&state))).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What an asset depends on, and what depends on it, by name.
+    pub async fn asset_dependencies(&self, org_id: &str, asset_id: &str) -> Result<(Vec<AssetLink>, Vec<AssetLink>)> {
+        let depends_on = sqlx::query(
+            "SELECT a.id, a.name, a.kind FROM asset_dependencies d JOIN assets a ON a.id = d.depends_on_id \
+             WHERE d.org_id = $1 AND d.asset_id = $2 ORDER BY a.name",
+        )
+        .bind(org_id)
+        .bind(asset_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let used_by = sqlx::query(
+            "SELECT a.id, a.name, a.kind FROM asset_dependencies d JOIN assets a ON a.id = d.asset_id \
+             WHERE d.org_id = $1 AND d.depends_on_id = $2 ORDER BY a.name",
+        )
+        .bind(org_id)
+        .bind(asset_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((
+            depends_on.iter().map(link_from_row).collect::<Result<_>>()?,
+            used_by.iter().map(link_from_row).collect::<Result<_>>()?,
+        ))
+    }
+}
