@@ -265,4 +265,28 @@ impl Store {
             used_by.iter().map(link_from_row).collect::<Result<_>>()?,
         ))
     }
+
+    /// The whole dependency graph of the organisation: its assets (first
+    /// `limit` by name) and the edges between them.
+    pub async fn asset_graph(&self, org_id: &str, limit: u32) -> Result<(Vec<AssetLink>, Vec<(String, String)>)> {
+        let nodes = sqlx::query("SELECT id, name, kind FROM assets WHERE org_id = $1 ORDER BY name LIMIT $2")
+            .bind(org_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        let nodes = nodes.iter().map(link_from_row).collect::<Result<Vec<_>>>()?;
+        let edges = sqlx::query("SELECT asset_id, depends_on_id FROM asset_dependencies WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let known: std::collections::HashSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+        let edges = edges
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>("asset_id")?, r.try_get::<String, _>("depends_on_id")?)))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|(a, b)| known.contains(a.as_str()) && known.contains(b.as_str()))
+            .collect();
+        Ok((nodes, edges))
+    }
 }

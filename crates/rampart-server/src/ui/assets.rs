@@ -153,7 +153,12 @@ struct AssetsPage {
     kinds: Vec<String>,
     needs: Vec<String>,
     form: FormView,
+    /// The dependency graph (our own SVG, names escaped), when there are edges.
+    graph: Option<String>,
 }
+
+/// Assets drawn in the graph at most; larger inventories are drawn in part.
+const GRAPH_LIMIT: u32 = 200;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListParams {
@@ -183,11 +188,14 @@ async fn list_page(
         ("critical", params.critical.clone().unwrap_or_default()),
     ])
     .unwrap_or_default();
+    let (nodes, edges) = state.store.asset_graph(&org.actor.org_id, GRAPH_LIMIT).await?;
+    let graph = if edges.is_empty() { None } else { super::graph::dependency_svg(&nodes, &edges) };
     let shell = Shell::of(state, &org.browser, "Assets", "risk").await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(
         status,
         &AssetsPage {
+            graph,
             shell,
             org_name: org.actor.org_name.clone(),
             notice: notice(params.notice.as_deref()),

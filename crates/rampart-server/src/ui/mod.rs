@@ -3,6 +3,7 @@
 
 mod assets;
 mod audit;
+mod graph;
 mod home;
 mod people;
 mod session;

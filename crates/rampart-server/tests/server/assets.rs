@@ -146,6 +146,11 @@ store_test!(the_asset_pages_add_link_edit_and_delete, |store| {
     assert_eq!(linked.status, StatusCode::SEE_OTHER);
     let page = browser.get(&portal_path).await;
     assert!(page.html.contains("Depends on") && page.html.contains(&format!("/risk/assets/{db_id}")));
+    let inventory = browser.get("/risk/assets").await;
+    assert!(
+        inventory.html.contains("Dependency graph") && inventory.html.contains("<svg"),
+        "the graph is drawn once there are edges"
+    );
 
     let duplicate = browser.post("/risk/assets", &refs(&form(&csrf, "Portal", true))).await;
     assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -157,7 +162,11 @@ store_test!(the_asset_pages_add_link_edit_and_delete, |store| {
     let saved = browser.post(&portal_path, &refs(&form(&csrf, "Portal v2", false))).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let list = browser.get("/risk/assets?critical=false").await;
-    assert!(list.html.contains("Portal v2") && !list.html.contains("Billing DB"));
+    let table = &list.html[list.html.find("<table").unwrap()..list.html.find("</table>").unwrap()];
+    assert!(
+        table.contains("Portal v2") && !table.contains("Billing DB"),
+        "the filter narrows the list (the graph still shows everything)"
+    );
 
     let deleted = browser.post(&format!("/risk/assets/{db_id}/delete"), &[("csrf_token", &csrf)]).await;
     assert_eq!(deleted.location.as_deref(), Some("/risk/assets?notice=deleted"));
