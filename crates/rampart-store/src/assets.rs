@@ -64,20 +64,12 @@ fn state(fields: &AssetFields) -> serde_json::Value {
     serde_json::to_value(fields).unwrap_or_default()
 }
 
-const DUPLICATE: &str = "an asset with this name already exists in the organisation";
-
-impl Store {
-    pub async fn create_asset(&self, ctx: &ChangeContext, org_id: &str, fields: AssetFields) -> Result<Asset> {
-        let now = now_ms();
-        let asset = Asset { id: new_id(), fields, created_at: now, updated_at: now };
-        let f = &asset.fields;
-        let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO assets (id, org_id, name, kind, description, owner, confidentiality, integrity, availability, critical, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-        )
-        .bind(&asset.id)
-        .bind(org_id)
+/// Binds the editable fields as $1 … $8, in the order both INSERT and UPDATE use.
+fn bind_fields<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    f: &'q AssetFields,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
         .bind(&f.name)
         .bind(f.kind.as_str())
         .bind(&f.description)
@@ -86,6 +78,25 @@ impl Store {
         .bind(f.integrity.as_str())
         .bind(f.availability.as_str())
         .bind(i64::from(f.critical))
+}
+
+const DUPLICATE: &str = "an asset with this name already exists in the organisation";
+
+impl Store {
+    pub async fn create_asset(&self, ctx: &ChangeContext, org_id: &str, fields: AssetFields) -> Result<Asset> {
+        let now = now_ms();
+        let asset = Asset { id: new_id(), fields, created_at: now, updated_at: now };
+        let f = &asset.fields;
+        let mut tx = self.write_tx().await?;
+        bind_fields(
+            sqlx::query(
+                "INSERT INTO assets (name, kind, description, owner, confidentiality, integrity, availability, critical, \
+                 id, org_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+            ),
+            f,
+        )
+        .bind(&asset.id)
+        .bind(org_id)
         .bind(now)
         .execute(&mut *tx)
         .await
@@ -105,18 +116,13 @@ impl Store {
     ) -> Result<Asset> {
         let now = now_ms();
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
-            "UPDATE assets SET name = $1, kind = $2, description = $3, owner = $4, confidentiality = $5, integrity = $6, \
-             availability = $7, critical = $8, updated_at = $9 WHERE id = $10 AND org_id = $11",
+        let done = bind_fields(
+            sqlx::query(
+                "UPDATE assets SET name = $1, kind = $2, description = $3, owner = $4, confidentiality = $5, integrity = $6, \
+                 availability = $7, critical = $8, updated_at = $9 WHERE id = $10 AND org_id = $11",
+            ),
+            &fields,
         )
-        .bind(&fields.name)
-        .bind(fields.kind.as_str())
-        .bind(&fields.description)
-        .bind(&fields.owner)
-        .bind(fields.confidentiality.as_str())
-        .bind(fields.integrity.as_str())
-        .bind(fields.availability.as_str())
-        .bind(i64::from(fields.critical))
         .bind(now)
         .bind(id)
         .bind(org_id)
