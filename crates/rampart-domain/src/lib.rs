@@ -18,6 +18,7 @@ pub mod error;
 pub mod page;
 pub mod tenancy;
 pub mod validate;
+pub mod vulnerability;
 
 pub use asset::{AssetKind, Need};
 pub use error::{DomainError, Invalid};

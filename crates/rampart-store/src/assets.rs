@@ -52,7 +52,7 @@ fn asset_from_row(r: &AnyRow) -> Result<Asset> {
     })
 }
 
-fn link_from_row(r: &AnyRow) -> Result<AssetLink> {
+pub(crate) fn link_from_row(r: &AnyRow) -> Result<AssetLink> {
     Ok(AssetLink {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -65,10 +65,7 @@ fn state(fields: &AssetFields) -> serde_json::Value {
 }
 
 /// Binds the editable fields as $1 … $8, in the order both INSERT and UPDATE use.
-fn bind_fields<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    f: &'q AssetFields,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn bind_fields<'q>(query: crate::AnyQuery<'q>, f: &'q AssetFields) -> crate::AnyQuery<'q> {
     query
         .bind(&f.name)
         .bind(f.kind.as_str())
@@ -143,10 +140,16 @@ impl Store {
         asset_from_row(&row)
     }
 
-    /// Deletes an asset and every dependency edge touching it.
+    /// Deletes an asset, every dependency edge touching it and its
+    /// vulnerability links.
     pub async fn delete_asset(&self, ctx: &ChangeContext, org_id: &str, id: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM asset_dependencies WHERE org_id = $1 AND (asset_id = $2 OR depends_on_id = $2)")
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM vulnerability_assets WHERE org_id = $1 AND asset_id = $2")
             .bind(org_id)
             .bind(id)
             .execute(&mut *tx)

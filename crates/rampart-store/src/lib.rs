@@ -20,6 +20,7 @@ mod sessions;
 pub mod testing;
 mod throttle;
 mod tokens;
+mod vulnerabilities;
 
 pub use accounts::{Member, Organisation, UserRecord};
 pub use assets::{Asset, AssetFilter, AssetLink};
@@ -29,10 +30,14 @@ pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use sessions::{LiveSession, Session, SessionPolicy};
 pub use tokens::ApiToken;
+pub use vulnerabilities::{Vulnerability, VulnerabilityFilter};
 
 use sqlx::AnyPool;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A query on the `Any` driver, as the field binders build them.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// The database behind Rampart.
 #[derive(Clone, Debug)]

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "list_indexes", include_str!("../migrations/0002_list_indexes.sql")),
     (3, "assets", include_str!("../migrations/0003_assets.sql")),
+    (4, "vulnerabilities", include_str!("../migrations/0004_vulnerabilities.sql")),
 ];
 
 impl Store {

@@ -106,6 +106,28 @@ const TABLES: &[Table] = &[
         key: "asset_id, depends_on_id",
         columns: &[("org_id", Text), ("asset_id", Text), ("depends_on_id", Text)],
     },
+    Table {
+        name: "vulnerabilities",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("title", Text),
+            ("cve_id", Text),
+            ("description", Text),
+            ("cvss_vector", Text),
+            ("cvss_score_tenths", Int),
+            ("severity", Text),
+            ("status", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "vulnerability_assets",
+        key: "vulnerability_id, asset_id",
+        columns: &[("org_id", Text), ("vulnerability_id", Text), ("asset_id", Text)],
+    },
     Table { name: "audit_heads", key: "chain", columns: &[("chain", Text), ("seq", Int), ("hash", Text)] },
     Table {
         name: "audit_records",

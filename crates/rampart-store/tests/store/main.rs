@@ -3,6 +3,7 @@
 mod assets;
 mod isolation;
 mod portable;
+mod vulnerabilities;
 
 use rampart_domain::audit::INSTANCE_CHAIN;
 use rampart_domain::{OrgKind, PageRequest, Role};

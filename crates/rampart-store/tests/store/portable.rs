@@ -18,6 +18,8 @@ async fn populate(store: &Store) {
     let a = store.create_asset(&ctx(), &org, crate::assets::fields("Portal", "application", false)).await.unwrap();
     let b = store.create_asset(&ctx(), &org, crate::assets::fields("Database", "system", true)).await.unwrap();
     store.add_asset_dependency(&ctx(), &org, &a.id, &b.id).await.unwrap();
+    let v = store.create_vulnerability(&ctx(), &org, crate::vulnerabilities::vuln("RCE", "", "open")).await.unwrap();
+    store.link_vulnerability_asset(&ctx(), &org, &v.id, &a.id).await.unwrap();
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
