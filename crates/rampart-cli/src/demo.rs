@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use rampart_domain::asset::AssetFields;
 use rampart_domain::credentials::{hash_password, random_hex};
+use rampart_domain::vulnerability::VulnerabilityFields;
 use rampart_domain::{OrgKind, Role};
 use rampart_store::{ChangeContext, Store, StoreError};
 
@@ -38,6 +39,25 @@ async fn add_assets(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow:
     }
     for (from, to) in [(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (2, 3)] {
         store.add_asset_dependency(ctx, org_id, &ids[from], &ids[to]).await?;
+    }
+    let findings = [
+        (
+            "Unauthenticated remote code execution in the portal framework",
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            "in-remediation",
+            0,
+        ),
+        (
+            "DNS resolver open to amplification",
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:L/SC:N/SI:N/SA:H",
+            "open",
+            3,
+        ),
+    ];
+    for (title, vector, status, asset) in findings {
+        let v =
+            store.create_vulnerability(ctx, org_id, VulnerabilityFields::parse(title, "", "", vector, status)?).await?;
+        store.link_vulnerability_asset(ctx, org_id, &v.id, &ids[asset]).await?;
     }
     Ok(())
 }

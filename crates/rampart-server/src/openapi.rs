@@ -141,6 +141,10 @@ fn nullable_time() -> Value {
     json!({"type": ["string", "null"], "format": "date-time"})
 }
 
+fn statuses_schema() -> Value {
+    json!({"type": "string", "enum": ["open", "in-remediation", "mitigated", "accepted", "false-positive"]})
+}
+
 fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
 }
@@ -172,6 +176,33 @@ fn schemas() -> Value {
     let mut detail = asset.clone();
     detail["depends_on"] = json!({"type": "array", "items": link});
     detail["used_by"] = json!({"type": "array", "items": link});
+    let statuses = statuses_schema();
+    let vuln_input = json!({
+        "title": {"type": "string", "maxLength": 120}, "cve_id": {"type": "string", "pattern": "^CVE-[0-9]{4}-[0-9]{4,}$"},
+        "description": {"type": "string", "maxLength": 8000}, "cvss_vector": {"type": "string", "description": "CVSS:4.0/…"}, "status": statuses
+    });
+    let mut vuln = vuln_input.clone();
+    vuln["id"] = string();
+    vuln["cve_id"] = json!({"type": ["string", "null"]});
+    vuln["cvss_vector"] = json!({"type": ["string", "null"]});
+    vuln["cvss_score"] = json!({"type": ["number", "null"], "description": "Computed from the vector"});
+    vuln["severity"] = json!({"type": ["string", "null"], "enum": ["None", "Low", "Medium", "High", "Critical", null]});
+    vuln["created_at"] = time();
+    vuln["updated_at"] = time();
+    let mut vuln_detail = vuln.clone();
+    vuln_detail["assets"] = json!({"type": "array", "items": object(&["id", "name", "kind"], json!({"id": string(), "name": string(), "kind": string()}))});
+    let vuln_required = [
+        "id",
+        "title",
+        "cve_id",
+        "description",
+        "cvss_vector",
+        "cvss_score",
+        "severity",
+        "status",
+        "created_at",
+        "updated_at",
+    ];
     let asset_required = [
         "id",
         "name",
@@ -221,12 +252,16 @@ fn schemas() -> Value {
         "Asset": object(&asset_required, asset),
         "AssetDetail": object(&[&asset_required[..], &["depends_on", "used_by"]].concat(), detail),
         "AssetPage": page_of("Asset"),
+        "VulnerabilityInput": {"type": "object", "properties": vuln_input, "description": "For POST a title is required; PATCH changes only what it names."},
+        "Vulnerability": object(&vuln_required, vuln),
+        "VulnerabilityDetail": object(&[&vuln_required[..], &["assets"]].concat(), vuln_detail),
+        "VulnerabilityPage": page_of("Vulnerability"),
     })
 }
 
 fn parameters(op: &Operation) -> Vec<Value> {
     let mut params = Vec::new();
-    for name in ["user_id", "id", "depends_on"] {
+    for name in ["user_id", "id", "depends_on", "asset_id"] {
         if op.path.contains(&format!("{{{name}}}")) {
             params.push(json!({"name": name, "in": "path", "required": true, "schema": string()}));
         }
@@ -234,6 +269,14 @@ fn parameters(op: &Operation) -> Vec<Value> {
     if op.paged {
         params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}));
         params.push(json!({"name": "after", "in": "query", "schema": string()}));
+    }
+    if op.path == "/api/v1/vulnerabilities" && op.method == "get" {
+        params.push(json!({"name": "status", "in": "query", "schema": statuses_schema()}));
+        params.push(json!({"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["None", "Low", "Medium", "High", "Critical"]}}));
+    }
+    if op.path == "/api/v1/assets" && op.method == "get" {
+        params.push(json!({"name": "kind", "in": "query", "schema": string()}));
+        params.push(json!({"name": "critical", "in": "query", "schema": {"type": "boolean"}}));
     }
     if op.path.starts_with("/api/v1/audit") {
         for name in ["actor", "object_type", "object_id"] {

@@ -3,6 +3,7 @@
 pub mod assets;
 mod audit;
 pub mod people;
+pub mod vulnerabilities;
 
 pub use audit::{AuditQuery, audit_export};
 
@@ -34,6 +35,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/assets/{id}/dependencies/{depends_on}",
             put(assets::add_dependency).delete(assets::remove_dependency),
+        )
+        .route("/api/v1/vulnerabilities", get(vulnerabilities::list).post(vulnerabilities::create))
+        .route(
+            "/api/v1/vulnerabilities/{id}",
+            get(vulnerabilities::get).patch(vulnerabilities::update).delete(vulnerabilities::delete),
+        )
+        .route(
+            "/api/v1/vulnerabilities/{id}/assets/{asset_id}",
+            put(vulnerabilities::link_asset).delete(vulnerabilities::unlink_asset),
         )
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/export", get(audit::export))

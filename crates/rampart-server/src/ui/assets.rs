@@ -141,6 +141,7 @@ struct Row {
 #[template(path = "assets.html")]
 struct AssetsPage {
     shell: Shell,
+    risk_tab: &'static str,
     org_name: String,
     notice: Option<&'static str>,
     error: Option<String>,
@@ -195,6 +196,7 @@ async fn list_page(
     Ok(render(
         status,
         &AssetsPage {
+            risk_tab: "assets",
             graph,
             shell,
             org_name: org.actor.org_name.clone(),

@@ -7,6 +7,7 @@ mod graph;
 mod home;
 mod people;
 mod session;
+mod vulnerabilities;
 
 use askama::Template;
 use axum::Router;
@@ -45,6 +46,11 @@ pub fn routes() -> Router<AppState> {
         .route("/risk/assets/{id}/delete", post(assets::delete))
         .route("/risk/assets/{id}/dependencies", post(assets::add_dependency))
         .route("/risk/assets/{id}/dependencies/{other}/remove", post(assets::remove_dependency))
+        .route("/risk/vulnerabilities", get(vulnerabilities::list).post(vulnerabilities::create))
+        .route("/risk/vulnerabilities/{id}", get(vulnerabilities::detail).post(vulnerabilities::update))
+        .route("/risk/vulnerabilities/{id}/delete", post(vulnerabilities::delete))
+        .route("/risk/vulnerabilities/{id}/assets", post(vulnerabilities::link_asset))
+        .route("/risk/vulnerabilities/{id}/assets/{asset}/remove", post(vulnerabilities::unlink_asset))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }

@@ -10,6 +10,7 @@ mod isolation;
 mod openapi;
 mod tls;
 mod ui;
+mod vulnerabilities;
 
 use axum::Router;
 use axum::body::Body;
