@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rampart_domain::asset::{AssetFields, AssetKind, Need};
 use rampart_domain::{PageRequest, Permission};
-use rampart_store::{Asset, AssetFilter, AssetLink, ChangeContext};
+use rampart_store::{Asset, AssetFilter, AssetLink};
 use serde::Deserialize;
 
-use super::{CsrfForm, NoFields, PageError, Shell, org_session, render};
+use super::{CsrfForm, NoFields, NoticeParam, PageError, Shell, change_context, org_session, render};
 use crate::AppState;
 use crate::api::assets::AssetQuery;
 use crate::auth::{OrgSession, urlencode};
@@ -109,10 +109,6 @@ fn kinds() -> Vec<String> {
 
 fn needs() -> Vec<String> {
     Need::ALL.iter().map(|n| n.to_string()).collect()
-}
-
-fn ctx(org: &OrgSession, rid: &RequestId) -> ChangeContext {
-    ChangeContext::new(org.actor.email.clone(), rid.0.clone())
 }
 
 fn notice(code: Option<&str>) -> Option<&'static str> {
@@ -244,7 +240,11 @@ pub async fn create(
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "add assets")?;
     let result = async {
-        state.store.create_asset(&ctx(&org, &rid), &org.actor.org_id, form.form.fields()?).await.map_err(Problem::from)
+        state
+            .store
+            .create_asset(&change_context(&org, &rid), &org.actor.org_id, form.form.fields()?)
+            .await
+            .map_err(Problem::from)
     }
     .await;
     match result {
@@ -311,11 +311,6 @@ async fn detail_page(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NoticeParam {
-    notice: Option<String>,
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     org: OrgSession,
@@ -336,7 +331,7 @@ pub async fn update(
     let result = async {
         state
             .store
-            .update_asset(&ctx(&org, &rid), &org.actor.org_id, &id, form.form.fields()?)
+            .update_asset(&change_context(&org, &rid), &org.actor.org_id, &id, form.form.fields()?)
             .await
             .map_err(Problem::from)
     }
@@ -358,7 +353,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "delete assets")?;
-    state.store.delete_asset(&ctx(&org, &rid), &org.actor.org_id, &id).await?;
+    state.store.delete_asset(&change_context(&org, &rid), &org.actor.org_id, &id).await?;
     Ok(Redirect::to("/risk/assets?notice=deleted").into_response())
 }
 
@@ -375,7 +370,11 @@ pub async fn add_dependency(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "change asset dependencies")?;
-    match state.store.add_asset_dependency(&ctx(&org, &rid), &org.actor.org_id, &id, &form.form.depends_on).await {
+    match state
+        .store
+        .add_asset_dependency(&change_context(&org, &rid), &org.actor.org_id, &id, &form.form.depends_on)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/risk/assets/{id}?notice=linked")).into_response()),
         Err(e) => {
             let p = Problem::from(e);
@@ -395,6 +394,6 @@ pub async fn remove_dependency(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "change asset dependencies")?;
-    state.store.remove_asset_dependency(&ctx(&org, &rid), &org.actor.org_id, &id, &other).await?;
+    state.store.remove_asset_dependency(&change_context(&org, &rid), &org.actor.org_id, &id, &other).await?;
     Ok(Redirect::to(&format!("/risk/assets/{id}?notice=unlinked")).into_response())
 }

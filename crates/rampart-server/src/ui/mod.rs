@@ -174,6 +174,20 @@ pub fn org_session(browser: BrowserSession) -> Option<crate::auth::OrgSession> {
     Some(crate::auth::OrgSession { browser, actor })
 }
 
+/// The audit context of a change made in the browser.
+pub fn change_context(
+    org: &crate::auth::OrgSession,
+    request_id: &crate::middleware::RequestId,
+) -> rampart_store::ChangeContext {
+    rampart_store::ChangeContext::new(org.actor.email.clone(), request_id.0.clone())
+}
+
+/// `?notice=` after a change, mapped to a fixed message by each page.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeParam {
+    pub notice: Option<String>,
+}
+
 /// A form whose only field is its CSRF token (log out, revoke, remove).
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}

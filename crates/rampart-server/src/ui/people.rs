@@ -10,7 +10,8 @@ use rampart_store::{ChangeContext, StoreError};
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, ListQuery, NoFields, PageError, Shell, display_time, kind_choices, notice_text, org_session, render,
+    CsrfForm, ListQuery, NoFields, PageError, Shell, change_context, display_time, kind_choices, notice_text,
+    org_session, render,
 };
 use crate::AppState;
 use crate::api::people::{expiry_from, initial_password_hash, token_owner_filter};
@@ -21,10 +22,6 @@ use crate::middleware::RequestId;
 
 fn page_of(q: &ListQuery) -> Result<PageRequest, Problem> {
     Ok(PageRequest::new(Some(50), q.after.clone().filter(|a| !a.is_empty()))?)
-}
-
-fn ctx_of(org: &OrgSession, request_id: &RequestId) -> ChangeContext {
-    ChangeContext::new(org.actor.email.clone(), request_id.0.clone())
 }
 
 fn to_dashboard() -> Response {
@@ -129,7 +126,7 @@ pub async fn add_member(
         };
         state
             .store
-            .add_member(&ctx_of(&org, &rid), &org.actor.org_id, &email, role, hash.as_deref())
+            .add_member(&change_context(&org, &rid), &org.actor.org_id, &email, role, hash.as_deref())
             .await
             .map_err(Problem::from)
     }
@@ -155,7 +152,11 @@ pub async fn change_role(
     org.require(Permission::ManageMembers, "change roles")?;
     let result = async {
         let role = Role::parse(&form.form.role)?;
-        state.store.change_role(&ctx_of(&org, &rid), &org.actor.org_id, &user_id, role).await.map_err(Problem::from)
+        state
+            .store
+            .change_role(&change_context(&org, &rid), &org.actor.org_id, &user_id, role)
+            .await
+            .map_err(Problem::from)
     }
     .await;
     match result {
@@ -172,7 +173,7 @@ pub async fn remove_member(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageMembers, "remove members")?;
-    match state.store.remove_member(&ctx_of(&org, &rid), &org.actor.org_id, &user_id).await {
+    match state.store.remove_member(&change_context(&org, &rid), &org.actor.org_id, &user_id).await {
         Ok(()) => Ok(Redirect::to("/settings/members?notice=member-removed").into_response()),
         Err(e) => refused_on_members(&state, &org, e.into()).await,
     }
@@ -278,7 +279,13 @@ pub async fn create_token(
         let expires_at = expiry_from(form.form.expires_in.as_deref())?;
         state
             .store
-            .create_token(&ctx_of(&org, &rid), &org.actor.org_id, &org.actor.user_id, &form.form.name, expires_at)
+            .create_token(
+                &change_context(&org, &rid),
+                &org.actor.org_id,
+                &org.actor.user_id,
+                &form.form.name,
+                expires_at,
+            )
             .await
             .map_err(Problem::from)
     }
@@ -299,7 +306,10 @@ pub async fn revoke_token(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(to_dashboard()) };
     org.require(Permission::ManageOwnTokens, "revoke API tokens")?;
-    state.store.revoke_token(&ctx_of(&org, &rid), &org.actor.org_id, &id, token_owner_filter(&org.actor)).await?;
+    state
+        .store
+        .revoke_token(&change_context(&org, &rid), &org.actor.org_id, &id, token_owner_filter(&org.actor))
+        .await?;
     Ok(Redirect::to("/settings/tokens?notice=token-revoked").into_response())
 }
 

@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rampart_domain::vulnerability::{VulnerabilityFields, VulnerabilityStatus};
 use rampart_domain::{PageRequest, Permission};
-use rampart_store::{AssetFilter, AssetLink, ChangeContext};
+use rampart_store::{AssetFilter, AssetLink};
 use serde::Deserialize;
 
-use super::{CsrfForm, NoFields, PageError, Shell, org_session, render};
+use super::{CsrfForm, NoFields, NoticeParam, PageError, Shell, change_context, org_session, render};
 use crate::AppState;
 use crate::api::vulnerabilities::VulnerabilityQuery;
 use crate::auth::{OrgSession, urlencode};
@@ -50,10 +50,6 @@ impl VulnerabilityForm {
 
 fn statuses() -> Vec<String> {
     VulnerabilityStatus::ALL.iter().map(|s| s.to_string()).collect()
-}
-
-fn ctx(org: &OrgSession, rid: &RequestId) -> ChangeContext {
-    ChangeContext::new(org.actor.email.clone(), rid.0.clone())
 }
 
 fn notice(code: Option<&str>) -> Option<&'static str> {
@@ -180,7 +176,7 @@ pub async fn create(
     let result = async {
         state
             .store
-            .create_vulnerability(&ctx(&org, &rid), &org.actor.org_id, form.form.fields()?)
+            .create_vulnerability(&change_context(&org, &rid), &org.actor.org_id, form.form.fields()?)
             .await
             .map_err(Problem::from)
     }
@@ -247,11 +243,6 @@ async fn detail_page(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NoticeParam {
-    notice: Option<String>,
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     org: OrgSession,
@@ -272,7 +263,7 @@ pub async fn update(
     let result = async {
         state
             .store
-            .update_vulnerability(&ctx(&org, &rid), &org.actor.org_id, &id, form.form.fields()?)
+            .update_vulnerability(&change_context(&org, &rid), &org.actor.org_id, &id, form.form.fields()?)
             .await
             .map_err(Problem::from)
     }
@@ -294,7 +285,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "delete vulnerabilities")?;
-    state.store.delete_vulnerability(&ctx(&org, &rid), &org.actor.org_id, &id).await?;
+    state.store.delete_vulnerability(&change_context(&org, &rid), &org.actor.org_id, &id).await?;
     Ok(Redirect::to("/risk/vulnerabilities?notice=deleted").into_response())
 }
 
@@ -311,7 +302,11 @@ pub async fn link_asset(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "change affected assets")?;
-    match state.store.link_vulnerability_asset(&ctx(&org, &rid), &org.actor.org_id, &id, &form.form.asset_id).await {
+    match state
+        .store
+        .link_vulnerability_asset(&change_context(&org, &rid), &org.actor.org_id, &id, &form.form.asset_id)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/risk/vulnerabilities/{id}?notice=linked")).into_response()),
         Err(e) => {
             let p = Problem::from(e);
@@ -331,6 +326,6 @@ pub async fn unlink_asset(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "change affected assets")?;
-    state.store.unlink_vulnerability_asset(&ctx(&org, &rid), &org.actor.org_id, &id, &asset).await?;
+    state.store.unlink_vulnerability_asset(&change_context(&org, &rid), &org.actor.org_id, &id, &asset).await?;
     Ok(Redirect::to(&format!("/risk/vulnerabilities/{id}?notice=unlinked")).into_response())
 }
