@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod error;
 pub mod page;
 pub mod tenancy;
+pub mod threat;
 pub mod validate;
 pub mod vulnerability;
 

@@ -18,6 +18,7 @@ mod migrate;
 pub mod portable;
 mod sessions;
 pub mod testing;
+mod threats;
 mod throttle;
 mod tokens;
 mod vulnerabilities;
@@ -29,6 +30,7 @@ pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use sessions::{LiveSession, Session, SessionPolicy};
+pub use threats::{Threat, ThreatFilter, ThreatImport};
 pub use tokens::ApiToken;
 pub use vulnerabilities::{Vulnerability, VulnerabilityFilter};
 

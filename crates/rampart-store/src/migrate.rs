@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "list_indexes", include_str!("../migrations/0002_list_indexes.sql")),
     (3, "assets", include_str!("../migrations/0003_assets.sql")),
     (4, "vulnerabilities", include_str!("../migrations/0004_vulnerabilities.sql")),
+    (5, "threats", include_str!("../migrations/0005_threats.sql")),
 ];
 
 impl Store {

@@ -128,6 +128,21 @@ const TABLES: &[Table] = &[
         key: "vulnerability_id, asset_id",
         columns: &[("org_id", Text), ("vulnerability_id", Text), ("asset_id", Text)],
     },
+    Table {
+        name: "threats",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("name", Text),
+            ("category", Text),
+            ("description", Text),
+            ("source", Text),
+            ("external_id", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
     Table { name: "audit_heads", key: "chain", columns: &[("chain", Text), ("seq", Int), ("hash", Text)] },
     Table {
         name: "audit_records",

@@ -3,6 +3,7 @@
 mod assets;
 mod isolation;
 mod portable;
+mod threats;
 mod vulnerabilities;
 
 use rampart_domain::audit::INSTANCE_CHAIN;

@@ -20,6 +20,14 @@ async fn populate(store: &Store) {
     store.add_asset_dependency(&ctx(), &org, &a.id, &b.id).await.unwrap();
     let v = store.create_vulnerability(&ctx(), &org, crate::vulnerabilities::vuln("RCE", "", "open")).await.unwrap();
     store.link_vulnerability_asset(&ctx(), &org, &v.id, &a.id).await.unwrap();
+    store
+        .create_threat(
+            &ctx(),
+            &org,
+            rampart_domain::threat::ThreatFields::custom("Insider fraud", "fraud", "").unwrap(),
+        )
+        .await
+        .unwrap();
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
