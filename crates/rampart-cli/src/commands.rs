@@ -87,6 +87,57 @@ pub enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+pub enum ThreatCommand {
+    /// Import the techniques of a MITRE ATT&CK STIX 2.1 bundle as threats (refreshing earlier imports by ATT&CK id).
+    ImportAttack {
+        file: PathBuf,
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Largest bundle file read (ATT&CK Enterprise is about 45 MB).
+const MAX_BUNDLE_BYTES: u64 = 200 * 1024 * 1024;
+
+async fn threat(global: &Global, cmd: ThreatCommand) -> anyhow::Result<ExitCode> {
+    let ThreatCommand::ImportAttack { file, org, json } = cmd;
+    let size = std::fs::metadata(&file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    if size > MAX_BUNDLE_BYTES {
+        bail!("{} is {size} bytes; bundles may be at most {MAX_BUNDLE_BYTES}", file.display());
+    }
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?);
+    let bundle: serde_json::Value =
+        serde_json::from_reader(reader).map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", file.display()))?;
+    let threats =
+        rampart_domain::threat::attack_threats(&bundle).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let store = open(global).await?;
+    let org = store
+        .org_by_name(&org)
+        .await
+        .map_err(|_| anyhow::anyhow!("no organisation named {org:?}; see `rampart org list`"))?;
+    let source = bundle.get("id").and_then(|i| i.as_str()).unwrap_or("bundle").to_string();
+    let done = store.import_threats(&ChangeContext::cli(), &org.id, &source, &threats).await?;
+    if json {
+        print_json(
+            json!({"organisation": org.name, "techniques": threats.len(), "created": done.created, "updated": done.updated}),
+        );
+    } else {
+        println!(
+            "{} techniques from {}: {} new, {} refreshed in {}",
+            threats.len(),
+            file.display(),
+            done.created,
+            done.updated,
+            org.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
 pub enum AuditCommand {
     /// Verify the hash chains; exits non-zero naming the first broken record.
     Verify {
@@ -123,6 +174,7 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Org(cmd) => org(&global, cmd).await,
         Command::User(cmd) => user(&global, cmd).await,
         Command::Token(cmd) => token(&global, cmd).await,
+        Command::Threat(cmd) => threat(&global, cmd).await,
         Command::Audit(AuditCommand::Verify { org, json }) => audit_verify(&global, org, json).await,
         Command::Backup { out } => {
             let counts = open(&global).await?.backup(&out).await?;

@@ -88,6 +88,9 @@ enum Command {
     },
     /// Fill demo organisations so a newcomer sees a living system.
     Demo,
+    /// The threat catalog of the risk register.
+    #[command(subcommand)]
+    Threat(commands::ThreatCommand),
     /// Open FAIR risk quantification.
     #[command(subcommand)]
     Quant(QuantCommand),

@@ -252,6 +252,13 @@ fn schemas() -> Value {
         "Asset": object(&asset_required, asset),
         "AssetDetail": object(&[&asset_required[..], &["depends_on", "used_by"]].concat(), detail),
         "AssetPage": page_of("Asset"),
+        "ThreatInput": object(&["name", "category"], json!({"name": {"type": "string", "maxLength": 120}, "category": {"type": "string", "maxLength": 100}, "description": {"type": "string", "maxLength": 8000}})),
+        "Threat": object(&["id", "name", "category", "description", "source", "external_id", "created_at", "updated_at"], json!({
+            "id": string(), "name": string(), "category": string(), "description": string(),
+            "source": {"type": "string", "enum": ["custom", "mitre-attack"]}, "external_id": {"type": ["string", "null"], "description": "ATT&CK technique id"},
+            "created_at": time(), "updated_at": time()
+        })),
+        "ThreatPage": page_of("Threat"),
         "VulnerabilityInput": {"type": "object", "properties": vuln_input, "description": "For POST a title is required; PATCH changes only what it names."},
         "Vulnerability": object(&vuln_required, vuln),
         "VulnerabilityDetail": object(&[&vuln_required[..], &["assets"]].concat(), vuln_detail),
@@ -273,6 +280,12 @@ fn parameters(op: &Operation) -> Vec<Value> {
     if op.path == "/api/v1/vulnerabilities" && op.method == "get" {
         params.push(json!({"name": "status", "in": "query", "schema": statuses_schema()}));
         params.push(json!({"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["None", "Low", "Medium", "High", "Critical"]}}));
+    }
+    if op.path == "/api/v1/threats" && op.method == "get" {
+        params.push(json!({"name": "category", "in": "query", "schema": string()}));
+        params.push(
+            json!({"name": "source", "in": "query", "schema": {"type": "string", "enum": ["custom", "mitre-attack"]}}),
+        );
     }
     if op.path == "/api/v1/assets" && op.method == "get" {
         params.push(json!({"name": "kind", "in": "query", "schema": string()}));

@@ -373,3 +373,20 @@ fn quant_errors_name_the_file_and_the_field() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+cli_test!(attack_bundles_import_as_threats, |db| {
+    let file = format!("{}/../../../shared/data/attack/ics-attack.json", env!("CARGO_MANIFEST_DIR"));
+    if !std::path::Path::new(&file).exists() {
+        eprintln!("SKIPPED attack import: {file} is absent");
+        return;
+    }
+    ok(&db.url, &["org", "create", "Grid Co", "--kind", "provider"], None);
+    let first: serde_json::Value =
+        serde_json::from_str(&ok(&db.url, &["threat", "import-attack", &file, "--org", "Grid Co", "--json"], None))
+            .unwrap();
+    assert!(first["created"].as_u64().unwrap() > 50 && first["updated"] == 0, "{first}");
+    let again = ok(&db.url, &["threat", "import-attack", &file, "--org", "Grid Co"], None);
+    assert!(again.contains(" 0 new, "), "{again}");
+    let out = rampart(&db.url, &["threat", "import-attack", "Cargo.toml", "--org", "Grid Co"], None);
+    assert!(!out.status.success() && stderr(&out).contains("not JSON"));
+});

@@ -3,6 +3,7 @@
 pub mod assets;
 mod audit;
 pub mod people;
+pub mod threats;
 pub mod vulnerabilities;
 
 pub use audit::{AuditQuery, audit_export};
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/vulnerabilities/{id}/assets/{asset_id}",
             put(vulnerabilities::link_asset).delete(vulnerabilities::unlink_asset),
         )
+        .route("/api/v1/threats", get(threats::list).post(threats::create))
+        .route("/api/v1/threats/{id}", delete(threats::delete))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/export", get(audit::export))
         .route("/api/v1/openapi.json", get(|| async { axum::Json(crate::openapi::document()) }))

@@ -7,6 +7,7 @@ mod graph;
 mod home;
 mod people;
 mod session;
+mod threats;
 mod vulnerabilities;
 
 use askama::Template;
@@ -51,6 +52,8 @@ pub fn routes() -> Router<AppState> {
         .route("/risk/vulnerabilities/{id}/delete", post(vulnerabilities::delete))
         .route("/risk/vulnerabilities/{id}/assets", post(vulnerabilities::link_asset))
         .route("/risk/vulnerabilities/{id}/assets/{asset}/remove", post(vulnerabilities::unlink_asset))
+        .route("/risk/threats", get(threats::list).post(threats::create))
+        .route("/risk/threats/{id}/delete", post(threats::delete))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }

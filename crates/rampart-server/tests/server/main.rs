@@ -8,6 +8,7 @@ mod e2e;
 
 mod isolation;
 mod openapi;
+mod threats;
 mod tls;
 mod ui;
 mod vulnerabilities;
