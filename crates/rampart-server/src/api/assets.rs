@@ -9,6 +9,7 @@ use rampart_domain::{Page, Permission};
 use rampart_store::{Asset, AssetFilter, AssetLink};
 use serde::{Deserialize, Serialize};
 
+use super::download::FormatQuery;
 use super::people::change_context;
 use super::{ApiJson, PageQuery, rfc3339};
 use crate::AppState;
@@ -174,4 +175,41 @@ pub async fn remove_dependency(
     actor.require(Permission::Edit, "change asset dependencies")?;
     state.store.remove_asset_dependency(&change_context(&actor.0, &request_id), &actor.0.org_id, &id, &other).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The whole (filtered) list as a CSV or JSON download.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Query(q): Query<AssetQuery>,
+    Query(f): Query<FormatQuery>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Read, "export the assets")?;
+    let format = super::download::Format::parse(f.format.as_deref())?;
+    let filter = q.filter()?;
+    let (store, org) = (&state.store, actor.0.org_id.as_str());
+    let items = super::download::all_pages(|page| {
+        let filter = &filter;
+        async move { store.list_assets(org, filter, &page).await }
+    })
+    .await?;
+    let records: Vec<AssetDto> = items.into_iter().map(Into::into).collect();
+    Ok(super::download::download(
+        format,
+        "assets",
+        &[
+            "id",
+            "name",
+            "kind",
+            "owner",
+            "description",
+            "confidentiality",
+            "integrity",
+            "availability",
+            "critical",
+            "created_at",
+            "updated_at",
+        ],
+        &records,
+    ))
 }

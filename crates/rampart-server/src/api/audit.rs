@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rampart_domain::audit::AuditRecord;
 use rampart_domain::{Page, PageRequest, Permission};
 use rampart_store::{AuditFilter, Store};
 use serde::{Deserialize, Serialize};
 
+use super::download::{Format, all_pages, download};
 use super::{parse_time, rfc3339};
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -100,70 +100,19 @@ pub async fn export(
     Ok(audit_export(&state.store, &actor.0.org_id, &q).await?)
 }
 
+/// Columns of the audit trail's CSV export.
+const AUDIT_COLUMNS: &[&str] =
+    &["seq", "at", "actor", "action", "object_type", "object_id", "state_digest", "request_id", "hash"];
+
 /// The whole filtered trail of an organisation as a CSV or JSON download.
 pub async fn audit_export(store: &Store, org_id: &str, q: &AuditQuery) -> Result<Response, Problem> {
     let filter = q.filter()?;
-    let csv = match q.format.as_deref().unwrap_or("csv") {
-        "csv" => true,
-        "json" => false,
-        _ => return Err(Problem::invalid(rampart_domain::Invalid::new("format", "must be csv or json"))),
-    };
-    let mut records = Vec::new();
-    let mut page = PageRequest::first(rampart_domain::page::MAX_LIMIT);
-    loop {
-        let got = store.list_audit(org_id, &filter, &page).await?;
-        records.extend(got.items.into_iter().map(AuditRecordDto::from));
-        match got.next {
-            Some(next) => page.after = Some(next),
-            None => break,
-        }
-    }
-    let (content_type, name, body) = if csv {
-        let mut out = String::from("seq,at,actor,action,object_type,object_id,state_digest,request_id,hash\n");
-        for r in &records {
-            let fields = [
-                r.seq.to_string(),
-                r.at.clone(),
-                r.actor.clone(),
-                r.action.clone(),
-                r.object_type.clone(),
-                r.object_id.clone(),
-                r.state_digest.clone(),
-                r.request_id.clone(),
-                r.hash.clone(),
-            ];
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-            out.push('\n');
-        }
-        ("text/csv; charset=utf-8", "audit-trail.csv", out)
-    } else {
-        ("application/json", "audit-trail.json", serde_json::to_string_pretty(&records).unwrap_or_default())
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_string() };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
+    let format = Format::parse(q.format.as_deref())?;
+    let records = all_pages(|page| {
+        let filter = &filter;
+        async move { store.list_audit(org_id, filter, &page).await }
+    })
+    .await?;
+    let records: Vec<AuditRecordDto> = records.into_iter().map(AuditRecordDto::from).collect();
+    Ok(download(format, "audit-trail", AUDIT_COLUMNS, &records))
 }

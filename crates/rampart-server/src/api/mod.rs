@@ -2,6 +2,7 @@
 
 pub mod assets;
 mod audit;
+pub mod download;
 pub mod people;
 pub mod threats;
 pub mod vulnerabilities;
@@ -32,6 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens", get(people::list_tokens).post(people::create_token))
         .route("/api/v1/tokens/{id}", delete(people::revoke_token))
         .route("/api/v1/assets", get(assets::list).post(assets::create))
+        .route("/api/v1/assets/export", get(assets::export))
+        .route("/api/v1/vulnerabilities/export", get(vulnerabilities::export))
+        .route("/api/v1/threats/export", get(threats::export))
         .route("/api/v1/assets/{id}", get(assets::get).patch(assets::update).delete(assets::delete))
         .route(
             "/api/v1/assets/{id}/dependencies/{depends_on}",

@@ -9,6 +9,7 @@ use rampart_domain::{Page, Permission};
 use rampart_store::{Threat, ThreatFilter};
 use serde::{Deserialize, Serialize};
 
+use super::download::FormatQuery;
 use super::people::change_context;
 use super::{ApiJson, PageQuery, rfc3339};
 use crate::AppState;
@@ -93,4 +94,29 @@ pub async fn delete(
     actor.require(Permission::Edit, "delete threats")?;
     state.store.delete_threat(&change_context(&actor.0, &request_id), &actor.0.org_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The whole (filtered) list as a CSV or JSON download.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Query(q): Query<ThreatQuery>,
+    Query(f): Query<FormatQuery>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Read, "export the threats")?;
+    let format = super::download::Format::parse(f.format.as_deref())?;
+    let filter = q.filter();
+    let (store, org) = (&state.store, actor.0.org_id.as_str());
+    let items = super::download::all_pages(|page| {
+        let filter = &filter;
+        async move { store.list_threats(org, filter, &page).await }
+    })
+    .await?;
+    let records: Vec<ThreatDto> = items.into_iter().map(Into::into).collect();
+    Ok(super::download::download(
+        format,
+        "threats",
+        &["id", "name", "category", "source", "external_id", "description", "created_at", "updated_at"],
+        &records,
+    ))
 }

@@ -9,6 +9,7 @@ use rampart_domain::{Page, Permission};
 use rampart_store::{AssetLink, Vulnerability, VulnerabilityFilter};
 use serde::{Deserialize, Serialize};
 
+use super::download::FormatQuery;
 use super::people::change_context;
 use super::{ApiJson, PageQuery, rfc3339};
 use crate::AppState;
@@ -184,4 +185,40 @@ pub async fn unlink_asset(
         .unlink_vulnerability_asset(&change_context(&actor.0, &request_id), &actor.0.org_id, &id, &asset)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The whole (filtered) list as a CSV or JSON download.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Query(q): Query<VulnerabilityQuery>,
+    Query(f): Query<FormatQuery>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Read, "export the vulnerabilities")?;
+    let format = super::download::Format::parse(f.format.as_deref())?;
+    let filter = q.filter()?;
+    let (store, org) = (&state.store, actor.0.org_id.as_str());
+    let items = super::download::all_pages(|page| {
+        let filter = &filter;
+        async move { store.list_vulnerabilities(org, filter, &page).await }
+    })
+    .await?;
+    let records: Vec<VulnerabilityDto> = items.into_iter().map(Into::into).collect();
+    Ok(super::download::download(
+        format,
+        "vulnerabilities",
+        &[
+            "id",
+            "title",
+            "cve_id",
+            "cvss_vector",
+            "cvss_score",
+            "severity",
+            "status",
+            "description",
+            "created_at",
+            "updated_at",
+        ],
+        &records,
+    ))
 }

@@ -177,3 +177,41 @@ store_test!(the_asset_pages_add_link_edit_and_delete, |store| {
     assert_eq!(read_only.status, StatusCode::OK);
     assert!(!read_only.html.contains("Delete asset") && !read_only.html.contains("Add an asset"));
 });
+
+store_test!(the_register_exports_as_csv_and_json, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let analyst = Some(org.analyst.token.as_str());
+    app.api("POST", "/api/v1/assets", analyst, Some(body("Billing DB"))).await;
+    app.api("POST", "/api/v1/assets", analyst, Some(json!({"name": "=cmd|' /C calc'!A0", "kind": "people", "confidentiality": "low", "integrity": "low", "availability": "low"}))).await;
+    app.api(
+        "POST",
+        "/api/v1/vulnerabilities",
+        analyst,
+        Some(json!({"title": "RCE", "cvss_vector": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"})),
+    )
+    .await;
+    app.api("POST", "/api/v1/threats", analyst, Some(json!({"name": "Insider fraud", "category": "fraud"}))).await;
+    let csv = |path: &str| {
+        let request = axum::http::Request::get(path)
+            .header("authorization", format!("Bearer {}", org.viewer.token))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        async { crate::body_text(app.send(request).await).await }
+    };
+    let assets = csv("/api/v1/assets/export?format=csv").await;
+    assert!(assets.starts_with(
+        "id,name,kind,owner,description,confidentiality,integrity,availability,critical,created_at,updated_at\n"
+    ));
+    assert_eq!(assets.lines().count(), 3);
+    assert!(assets.contains(",'=cmd|"), "formulas are defused: {assets}");
+    let critical_only = csv("/api/v1/assets/export?format=csv&critical=true").await;
+    assert_eq!(critical_only.lines().count(), 2, "exports follow the list's filters");
+    let vulns = csv("/api/v1/vulnerabilities/export").await;
+    assert!(vulns.lines().nth(1).unwrap().contains(",9.3,Critical,open,"), "{vulns}");
+    let (status, _, threats) =
+        app.api("GET", "/api/v1/threats/export?format=json", Some(&org.viewer.token), None).await;
+    assert_eq!((status, threats[0]["name"].as_str()), (StatusCode::OK, Some("Insider fraud")));
+    let (status, _, p) = app.api("GET", "/api/v1/threats/export?format=xml", Some(&org.viewer.token), None).await;
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("format")));
+});
