@@ -298,4 +298,36 @@ impl Store {
             .collect();
         Ok((nodes, edges))
     }
+
+    /// Sizes of the organisation's risk register, for the dashboard.
+    pub async fn register_counts(&self, org_id: &str) -> Result<RegisterCounts> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM assets WHERE org_id = $1) AS assets, \
+             (SELECT COUNT(*) FROM assets WHERE org_id = $1 AND critical = 1) AS critical_assets, \
+             (SELECT COUNT(*) FROM vulnerabilities WHERE org_id = $1 AND status IN ('open', 'in-remediation')) AS open_vulnerabilities, \
+             (SELECT COUNT(*) FROM vulnerabilities WHERE org_id = $1 AND status IN ('open', 'in-remediation') AND severity = 'Critical') AS critical_open, \
+             (SELECT COUNT(*) FROM threats WHERE org_id = $1) AS threats",
+        )
+        .bind(org_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(RegisterCounts {
+            assets: row.try_get("assets")?,
+            critical_assets: row.try_get("critical_assets")?,
+            open_vulnerabilities: row.try_get("open_vulnerabilities")?,
+            critical_open_vulnerabilities: row.try_get("critical_open")?,
+            threats: row.try_get("threats")?,
+        })
+    }
+}
+
+/// How big the risk register is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RegisterCounts {
+    pub assets: i64,
+    pub critical_assets: i64,
+    /// Open or in remediation.
+    pub open_vulnerabilities: i64,
+    pub critical_open_vulnerabilities: i64,
+    pub threats: i64,
 }

@@ -24,7 +24,7 @@ mod tokens;
 mod vulnerabilities;
 
 pub use accounts::{Member, Organisation, UserRecord};
-pub use assets::{Asset, AssetFilter, AssetLink};
+pub use assets::{Asset, AssetFilter, AssetLink, RegisterCounts};
 pub use audit::{AuditFilter, ChainReport};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
 pub use error::StoreError;

@@ -28,6 +28,7 @@ struct OrgOverview {
     active_tokens: usize,
     audit_state: String,
     recent: Vec<RecentChange>,
+    register: rampart_store::RegisterCounts,
 }
 
 #[derive(Template)]
@@ -68,6 +69,7 @@ pub async fn dashboard(State(state): State<AppState>, browser: BrowserSession) -
                 active_tokens: tokens.items.iter().filter(|t| t.is_active(now)).count(),
                 audit_state,
                 recent: recent_changes,
+                register: store.register_counts(&actor.org_id).await?,
             })
         }
     };

@@ -111,4 +111,12 @@ store_test!(the_vulnerability_pages_record_link_and_edit, |store| {
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let list = browser.get("/risk/vulnerabilities?status=in-remediation").await;
     assert!(list.html.contains("CVE-2024-3094") && list.html.contains("Portal RCE"));
+    let counts = store.register_counts(&org.id).await.unwrap();
+    assert_eq!(
+        (counts.assets, counts.open_vulnerabilities, counts.critical_open_vulnerabilities),
+        (1, 1, 1),
+        "in remediation still counts as open"
+    );
+    let dashboard = browser.get("/").await;
+    assert!(dashboard.html.contains("Open vulnerabilities") && dashboard.html.contains("1 critical"));
 });
