@@ -378,9 +378,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
             .bind(user_id)
             .bind(keep_session_hash.unwrap_or(""))

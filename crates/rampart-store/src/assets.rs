@@ -126,9 +126,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique_as_conflict(e, DUPLICATE))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.update", "asset", id, Some(&state(&fields))))
             .await?;
         let row = sqlx::query("SELECT * FROM assets WHERE id = $1 AND org_id = $2")
@@ -159,9 +157,7 @@ impl Store {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.delete", "asset", id, None)).await?;
         tx.commit().await?;
         Ok(())
@@ -242,9 +238,7 @@ impl Store {
                 .bind(depends_on_id)
                 .execute(&mut *tx)
                 .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         let state = serde_json::json!({"asset_id": asset_id, "removed_depends_on_id": depends_on_id});
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("asset.undepend", "asset", asset_id, Some(&state))).await?;
         tx.commit().await?;

@@ -67,6 +67,12 @@ impl ChangeContext {
     }
 }
 
+/// `NotFound` when a scoped UPDATE or DELETE touched no row: the object is
+/// missing or belongs to another organisation.
+pub(crate) fn found(done: sqlx::any::AnyQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
 /// Now, as Unix milliseconds: the one time representation in the database.
 pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64

@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{ChangeContext, Result, Store, StoreError, audit, now_ms};
+use crate::{ChangeContext, Result, Store, audit, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Threat {
@@ -123,9 +123,7 @@ impl Store {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("threat.delete", "threat", id, None)).await?;
         tx.commit().await?;
         Ok(())

@@ -113,9 +113,7 @@ impl Store {
         .bind(org_id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         audit::append(
             &mut tx,
             org_id,
@@ -144,9 +142,7 @@ impl Store {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("vulnerability.delete", "vulnerability", id, None)).await?;
         tx.commit().await?;
         Ok(())
@@ -238,9 +234,7 @@ impl Store {
         .bind(asset_id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::found(done)?;
         let state = serde_json::json!({"vulnerability_id": vulnerability_id, "removed_asset_id": asset_id});
         audit::append(
             &mut tx,
