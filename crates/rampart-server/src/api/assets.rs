@@ -185,17 +185,14 @@ pub async fn export(
     Query(f): Query<FormatQuery>,
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "export the assets")?;
-    let format = super::download::Format::parse(f.format.as_deref())?;
     let filter = q.filter()?;
     let (store, org) = (&state.store, actor.0.org_id.as_str());
-    let items = super::download::all_pages(|page| {
+    let fetch = |page| {
         let filter = &filter;
         async move { store.list_assets(org, filter, &page).await }
-    })
-    .await?;
-    let records: Vec<AssetDto> = items.into_iter().map(Into::into).collect();
-    Ok(super::download::download(
-        format,
+    };
+    Ok(super::download::export_list::<_, AssetDto, _, _>(
+        f.format.as_deref(),
         "assets",
         &[
             "id",
@@ -210,6 +207,7 @@ pub async fn export(
             "created_at",
             "updated_at",
         ],
-        &records,
-    ))
+        fetch,
+    )
+    .await?)
 }

@@ -8,7 +8,7 @@ use rampart_domain::{Page, PageRequest, Permission};
 use rampart_store::{AuditFilter, Store};
 use serde::{Deserialize, Serialize};
 
-use super::download::{Format, all_pages, download};
+use super::download::export_list;
 use super::{parse_time, rfc3339};
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -107,12 +107,9 @@ const AUDIT_COLUMNS: &[&str] =
 /// The whole filtered trail of an organisation as a CSV or JSON download.
 pub async fn audit_export(store: &Store, org_id: &str, q: &AuditQuery) -> Result<Response, Problem> {
     let filter = q.filter()?;
-    let format = Format::parse(q.format.as_deref())?;
-    let records = all_pages(|page| {
+    let fetch = |page| {
         let filter = &filter;
         async move { store.list_audit(org_id, filter, &page).await }
-    })
-    .await?;
-    let records: Vec<AuditRecordDto> = records.into_iter().map(AuditRecordDto::from).collect();
-    Ok(download(format, "audit-trail", AUDIT_COLUMNS, &records))
+    };
+    export_list::<_, AuditRecordDto, _, _>(q.format.as_deref(), "audit-trail", AUDIT_COLUMNS, fetch).await
 }

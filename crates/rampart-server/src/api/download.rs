@@ -57,6 +57,24 @@ where
     Ok(items)
 }
 
+/// Every page of a list, converted to its API form, as a CSV or JSON
+/// attachment (`format` is the `?format=` the client sent).
+pub async fn export_list<T, D, F, Fut>(
+    format: Option<&str>,
+    stem: &str,
+    columns: &[&str],
+    fetch: F,
+) -> Result<Response, Problem>
+where
+    D: Serialize + From<T>,
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, StoreError>>,
+{
+    let format = Format::parse(format)?;
+    let records: Vec<D> = all_pages(fetch).await?.into_iter().map(D::from).collect();
+    Ok(download(format, stem, columns, &records))
+}
+
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.
 fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_string() };

@@ -104,19 +104,17 @@ pub async fn export(
     Query(f): Query<FormatQuery>,
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "export the threats")?;
-    let format = super::download::Format::parse(f.format.as_deref())?;
     let filter = q.filter();
     let (store, org) = (&state.store, actor.0.org_id.as_str());
-    let items = super::download::all_pages(|page| {
+    let fetch = |page| {
         let filter = &filter;
         async move { store.list_threats(org, filter, &page).await }
-    })
-    .await?;
-    let records: Vec<ThreatDto> = items.into_iter().map(Into::into).collect();
-    Ok(super::download::download(
-        format,
+    };
+    Ok(super::download::export_list::<_, ThreatDto, _, _>(
+        f.format.as_deref(),
         "threats",
         &["id", "name", "category", "source", "external_id", "description", "created_at", "updated_at"],
-        &records,
-    ))
+        fetch,
+    )
+    .await?)
 }

@@ -195,17 +195,14 @@ pub async fn export(
     Query(f): Query<FormatQuery>,
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "export the vulnerabilities")?;
-    let format = super::download::Format::parse(f.format.as_deref())?;
     let filter = q.filter()?;
     let (store, org) = (&state.store, actor.0.org_id.as_str());
-    let items = super::download::all_pages(|page| {
+    let fetch = |page| {
         let filter = &filter;
         async move { store.list_vulnerabilities(org, filter, &page).await }
-    })
-    .await?;
-    let records: Vec<VulnerabilityDto> = items.into_iter().map(Into::into).collect();
-    Ok(super::download::download(
-        format,
+    };
+    Ok(super::download::export_list::<_, VulnerabilityDto, _, _>(
+        f.format.as_deref(),
         "vulnerabilities",
         &[
             "id",
@@ -219,6 +216,7 @@ pub async fn export(
             "created_at",
             "updated_at",
         ],
-        &records,
-    ))
+        fetch,
+    )
+    .await?)
 }
