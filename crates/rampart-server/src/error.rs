@@ -69,6 +69,12 @@ impl Problem {
         )
     }
 
+    /// A refusal of a change to an existing object that the person can fix
+    /// on the object's own page (not a missing object, not our failure).
+    pub fn fixable_on_page(&self) -> bool {
+        self.status < 500 && self.status != 404
+    }
+
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }

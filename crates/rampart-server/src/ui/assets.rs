@@ -338,9 +338,7 @@ pub async fn update(
     .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/risk/assets/{id}?notice=saved")).into_response()),
-        Err(p) if p.status < 500 && p.status != 404 => {
-            detail_page(&state, &org, &id, None, Some(p.detail), Some(&form.form)).await
-        }
+        Err(p) if p.fixable_on_page() => detail_page(&state, &org, &id, None, Some(p.detail), Some(&form.form)).await,
         Err(p) => Err(PageError(p)),
     }
 }
@@ -378,7 +376,7 @@ pub async fn add_dependency(
         Ok(()) => Ok(Redirect::to(&format!("/risk/assets/{id}?notice=linked")).into_response()),
         Err(e) => {
             let p = Problem::from(e);
-            if p.status == 404 || p.status >= 500 {
+            if !p.fixable_on_page() {
                 return Err(PageError(p));
             }
             detail_page(&state, &org, &id, None, Some(p.detail), None).await
