@@ -13,9 +13,12 @@ mod names;
 
 pub mod asset;
 pub mod audit;
+pub mod control;
 pub mod credentials;
 pub mod error;
 pub mod page;
+pub mod risk;
+pub mod risk_matrix;
 pub mod tenancy;
 pub mod threat;
 pub mod validate;

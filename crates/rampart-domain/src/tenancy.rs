@@ -60,6 +60,9 @@ pub enum Permission {
     ReadAudit,
     /// Create and revoke one's own API tokens.
     ManageOwnTokens,
+    /// Decide risk acceptances and set the risk matrix and appetite: the
+    /// organisation's management, not its analysts.
+    DecideRisk,
 }
 
 impl Role {
@@ -67,7 +70,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Analyst => !matches!(permission, ManageMembers | ReadAudit),
+            Role::Analyst => !matches!(permission, ManageMembers | ReadAudit | DecideRisk),
             Role::Auditor => matches!(permission, Read | Comment | ReviewEvidence | ReadAudit | ManageOwnTokens),
             Role::Viewer => matches!(permission, Read | ManageOwnTokens),
         }

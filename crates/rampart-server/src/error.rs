@@ -85,6 +85,7 @@ impl From<StoreError> for Problem {
         match err {
             StoreError::NotFound => Problem::not_found(),
             StoreError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "Conflict", detail),
+            StoreError::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "Forbidden", detail),
             StoreError::Invalid(invalid) => Problem::invalid(invalid),
             other => {
                 tracing::error!(error = %other, "store error");

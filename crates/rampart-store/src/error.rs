@@ -11,6 +11,10 @@ pub enum StoreError {
     /// The change conflicts with what is stored, such as a duplicate name.
     #[error("{0}")]
     Conflict(String),
+    /// The actor may not make this change (beyond what its role allows,
+    /// such as deciding an acceptance addressed to someone else).
+    #[error("{0}")]
+    Forbidden(String),
     /// A value breaks a rule.
     #[error("{0}")]
     Invalid(Invalid),

@@ -9,13 +9,18 @@
 //!
 //! This crate must not know about HTTP, HTML or the command line.
 
+mod acceptances;
 mod accounts;
 mod assets;
 mod audit;
 mod connect;
+mod controls;
 mod error;
+mod links;
 mod migrate;
 pub mod portable;
+mod quant_runs;
+mod risks;
 mod sessions;
 pub mod testing;
 mod threats;
@@ -23,12 +28,18 @@ mod throttle;
 mod tokens;
 mod vulnerabilities;
 
+pub use acceptances::{AcceptanceQueue, RiskAcceptance};
 pub use accounts::{Member, Organisation, UserRecord};
 pub use assets::{Asset, AssetFilter, AssetLink, RegisterCounts};
 pub use audit::{AuditFilter, ChainReport};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
+pub use controls::{AppliedControl, ControlLink};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
+pub use quant_runs::{NewQuantRun, QuantRun};
+pub use risks::{
+    FairModel, HeatCell, HeatMap, Levels, RiskFilter, RiskLink, RiskScenario, RiskSettings, VulnerabilityLink,
+};
 pub use sessions::{LiveSession, Session, SessionPolicy};
 pub use threats::{Threat, ThreatFilter, ThreatImport};
 pub use tokens::ApiToken;

@@ -15,6 +15,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "assets", include_str!("../migrations/0003_assets.sql")),
     (4, "vulnerabilities", include_str!("../migrations/0004_vulnerabilities.sql")),
     (5, "threats", include_str!("../migrations/0005_threats.sql")),
+    (6, "applied_controls", include_str!("../migrations/0006_applied_controls.sql")),
+    (7, "risk_scenarios", include_str!("../migrations/0007_risk_scenarios.sql")),
 ];
 
 impl Store {

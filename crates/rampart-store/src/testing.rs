@@ -101,11 +101,11 @@ macro_rules! store_test {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn scenario($store: &$crate::Store) { $body }
+            async fn __body($store: &$crate::Store) { $body }
 
             async fn run(backend: $crate::Backend) {
                 let Some(db) = $crate::testing::TestDatabase::new(backend, stringify!($name)).await else { return };
-                scenario(&db.store).await;
+                __body(&db.store).await;
                 db.cleanup().await;
             }
 

@@ -116,8 +116,14 @@ impl Store {
         Ok(result)
     }
 
+    /// Deletes a threat; scenarios that named it keep their other content.
     pub async fn delete_threat(&self, ctx: &ChangeContext, org_id: &str, id: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE risk_scenarios SET threat_id = NULL WHERE org_id = $1 AND threat_id = $2")
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query("DELETE FROM threats WHERE id = $1 AND org_id = $2")
             .bind(id)
             .bind(org_id)

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::links::{LinkTable, purge};
 use crate::{AssetLink, ChangeContext, Result, Store, StoreError, audit, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,6 +56,18 @@ fn bind_fields<'q>(query: crate::AnyQuery<'q>, f: &'q VulnerabilityFields) -> cr
         .bind(f.severity.as_deref())
         .bind(f.status.as_str())
 }
+
+const AFFECTS: LinkTable = LinkTable {
+    table: "vulnerability_assets",
+    owner_table: "vulnerabilities",
+    owner_col: "vulnerability_id",
+    other_table: "assets",
+    other_col: "asset_id",
+    object_type: "vulnerability",
+    added: "vulnerability.affect",
+    removed: "vulnerability.unaffect",
+    duplicate: "this asset is already recorded as affected",
+};
 
 fn state(f: &VulnerabilityFields) -> serde_json::Value {
     serde_json::to_value(f).unwrap_or_default()
@@ -132,11 +145,8 @@ impl Store {
 
     pub async fn delete_vulnerability(&self, ctx: &ChangeContext, org_id: &str, id: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        sqlx::query("DELETE FROM vulnerability_assets WHERE org_id = $1 AND vulnerability_id = $2")
-            .bind(org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        purge(&mut tx, "vulnerability_assets", "vulnerability_id", org_id, id).await?;
+        purge(&mut tx, "risk_scenario_vulnerabilities", "vulnerability_id", org_id, id).await?;
         let done = sqlx::query("DELETE FROM vulnerabilities WHERE id = $1 AND org_id = $2")
             .bind(id)
             .bind(org_id)
@@ -188,32 +198,7 @@ impl Store {
         asset_id: &str,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let found: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM vulnerabilities WHERE org_id = $1 AND id = $2) + (SELECT COUNT(*) FROM assets WHERE org_id = $1 AND id = $3)",
-        )
-        .bind(org_id)
-        .bind(vulnerability_id)
-        .bind(asset_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if found != 2 {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query("INSERT INTO vulnerability_assets (org_id, vulnerability_id, asset_id) VALUES ($1, $2, $3)")
-            .bind(org_id)
-            .bind(vulnerability_id)
-            .bind(asset_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::unique_as_conflict(e, "this asset is already recorded as affected"))?;
-        let state = serde_json::json!({"vulnerability_id": vulnerability_id, "asset_id": asset_id});
-        audit::append(
-            &mut tx,
-            org_id,
-            ctx,
-            AuditEvent::new("vulnerability.affect", "vulnerability", vulnerability_id, Some(&state)),
-        )
-        .await?;
+        AFFECTS.add(&mut tx, ctx, org_id, vulnerability_id, asset_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -226,23 +211,7 @@ impl Store {
         asset_id: &str,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
-            "DELETE FROM vulnerability_assets WHERE org_id = $1 AND vulnerability_id = $2 AND asset_id = $3",
-        )
-        .bind(org_id)
-        .bind(vulnerability_id)
-        .bind(asset_id)
-        .execute(&mut *tx)
-        .await?;
-        crate::found(done)?;
-        let state = serde_json::json!({"vulnerability_id": vulnerability_id, "removed_asset_id": asset_id});
-        audit::append(
-            &mut tx,
-            org_id,
-            ctx,
-            AuditEvent::new("vulnerability.unaffect", "vulnerability", vulnerability_id, Some(&state)),
-        )
-        .await?;
+        AFFECTS.remove(&mut tx, ctx, org_id, vulnerability_id, asset_id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 mod assets;
 mod isolation;
 mod portable;
+mod risks;
 mod threats;
 mod vulnerabilities;
 

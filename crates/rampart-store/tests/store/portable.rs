@@ -20,7 +20,7 @@ async fn populate(store: &Store) {
     store.add_asset_dependency(&ctx(), &org, &a.id, &b.id).await.unwrap();
     let v = store.create_vulnerability(&ctx(), &org, crate::vulnerabilities::vuln("RCE", "", "open")).await.unwrap();
     store.link_vulnerability_asset(&ctx(), &org, &v.id, &a.id).await.unwrap();
-    store
+    let threat = store
         .create_threat(
             &ctx(),
             &org,
@@ -28,6 +28,45 @@ async fn populate(store: &Store) {
         )
         .await
         .unwrap();
+    populate_risks(store, &org, &admin, &threat.id, &a.id, &v.id).await;
+}
+
+/// A row in every table of the risk pillar.
+async fn populate_risks(store: &Store, org: &str, admin: &str, threat: &str, asset: &str, vuln: &str) {
+    use rampart_domain::risk::AcceptanceRequest;
+    use rampart_store::{NewQuantRun, RiskLink, RiskSettings, now_ms};
+    store
+        .set_risk_settings(&ctx(), org, &RiskSettings { tolerance: vec![[1e6, 0.1]], ..Default::default() })
+        .await
+        .unwrap();
+    let control = store
+        .create_control(
+            &ctx(),
+            org,
+            rampart_domain::control::ControlFields::parse("MFA", "", "active", "", "2027-01-01", "s", Some(5)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut fields = crate::risks::scenario("Fraud", None, None, "accept");
+    fields.threat_id = Some(threat.to_string());
+    let s = store.create_risk(&ctx(), org, fields).await.unwrap();
+    store.link_risk(&ctx(), org, &s.id, RiskLink::Asset, asset).await.unwrap();
+    store.link_risk(&ctx(), org, &s.id, RiskLink::Vulnerability, vuln).await.unwrap();
+    store.link_risk(&ctx(), org, &s.id, RiskLink::Control, &control.id).await.unwrap();
+    store.set_fair_model(&ctx(), org, &s.id, Some(&serde_json::json!({"tef": {"constant": 1}}))).await.unwrap();
+    let approver = store.add_member(&ctx(), org, "cfo@example.org", Role::Admin, Some(HASH)).await.unwrap().user_id;
+    let request = AcceptanceRequest::parse("ok", &approver, now_ms() + 1_000_000, 0, now_ms()).unwrap();
+    store.submit_acceptance(&ctx(), org, &s.id, admin, request).await.unwrap();
+    let run = NewQuantRun {
+        scenario_id: Some(s.id.clone()),
+        iterations: 10,
+        seed: 1,
+        mode: "aggregate".into(),
+        engine_version: "0".into(),
+        model: serde_json::json!({}),
+        result: serde_json::json!({}),
+    };
+    store.record_quant_run(&ctx(), org, run).await.unwrap();
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
