@@ -72,7 +72,7 @@ pub struct Model {
     pub scenarios: Vec<Scenario>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ControlEffect {
     pub controls: Vec<String>,
     pub annual_cost: f64,
@@ -84,7 +84,7 @@ pub struct ControlEffect {
     pub return_on_cost: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioResult {
     pub name: String,
     #[serde(flatten)]
@@ -94,7 +94,7 @@ pub struct ScenarioResult {
 }
 
 /// Whether the portfolio stays within one point of the risk tolerance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToleranceCheck {
     pub loss: f64,
     pub tolerated_probability: f64,
@@ -102,9 +102,9 @@ pub struct ToleranceCheck {
     pub within: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
-    pub engine_version: &'static str,
+    pub engine_version: String,
     pub iterations: u64,
     pub seed: u64,
     pub mode: Mode,
@@ -360,7 +360,7 @@ pub fn run(model: &Model, threads: usize) -> RunResult {
         _ => summarize(&portfolio, &model.percentiles),
     };
     RunResult {
-        engine_version: ENGINE_VERSION,
+        engine_version: ENGINE_VERSION.to_string(),
         iterations: model.iterations,
         seed: model.seed,
         mode: model.mode,

@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bins of the histogram and points of the loss exceedance curve.
 const BINS: usize = 50;
 /// The histogram and curve span the samples up to this percentile.
 const RANGE_PERCENTILE: f64 = 99.9;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bin {
     pub from: f64,
     pub to: f64,
@@ -17,13 +17,13 @@ pub struct Bin {
 }
 
 /// Probability that the annual loss exceeds `loss`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExceedancePoint {
     pub loss: f64,
     pub probability: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub mean: f64,
     pub stdev: f64,

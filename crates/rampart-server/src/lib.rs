@@ -12,6 +12,7 @@ mod error;
 mod metrics;
 mod middleware;
 pub mod openapi;
+mod quantify;
 mod serve;
 mod ui;
 
@@ -40,6 +41,8 @@ pub struct ServerConfig {
     /// Failed logins per client address within the window before it is throttled.
     pub max_address_failures: i64,
     pub throttle_window_ms: i64,
+    /// Most iterations a quantification run from the UI or API may ask for.
+    pub quant_max_iterations: u64,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             max_account_failures: 5,
             max_address_failures: 20,
             throttle_window_ms: 15 * 60 * 1000,
+            quant_max_iterations: 1_000_000,
         }
     }
 }
@@ -61,11 +65,18 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
+    /// One quantification at a time: each run already uses every core.
+    pub quant_slot: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
-        Self { store, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+        Self {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            quant_slot: Arc::new(tokio::sync::Semaphore::new(1)),
+        }
     }
 }
 

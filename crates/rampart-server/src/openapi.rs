@@ -18,6 +18,22 @@ pub struct Operation {
     pub paged: bool,
 }
 
+/// One operation, compactly: (method, path, summary, permission, request, responses, paged).
+const fn op(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    permission: &'static str,
+    request: Option<&'static str>,
+    responses: &'static [(u16, &'static str)],
+    paged: bool,
+) -> Operation {
+    Operation { method, path, summary, permission, request, responses, paged }
+}
+
+const NONE: &[(u16, &str)] = &[(204, ""), (404, "Problem")];
+const LINK: &[(u16, &str)] = &[(204, ""), (404, "Problem"), (409, "Problem")];
+
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
@@ -109,6 +125,388 @@ pub const OPERATIONS: &[Operation] = &[
         responses: &[(204, ""), (404, "Problem")],
         paged: false,
     },
+    op(
+        "get",
+        "/api/v1/assets",
+        "The asset inventory by name, filtered by kind and criticality.",
+        "read",
+        None,
+        &[(200, "AssetPage")],
+        true,
+    ),
+    op(
+        "post",
+        "/api/v1/assets",
+        "Record an asset.",
+        "edit",
+        Some("AssetInput"),
+        &[(201, "Asset"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/assets/export",
+        "The filtered inventory as CSV (format=csv) or JSON (format=json).",
+        "read",
+        None,
+        &[(200, "")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/assets/{id}",
+        "An asset with what it depends on and what uses it.",
+        "read",
+        None,
+        &[(200, "AssetDetail"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "patch",
+        "/api/v1/assets/{id}",
+        "Change the fields an asset body names.",
+        "edit",
+        Some("AssetInput"),
+        &[(200, "Asset"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/assets/{id}",
+        "Delete an asset with its dependency edges and links.",
+        "edit",
+        None,
+        NONE,
+        false,
+    ),
+    op(
+        "put",
+        "/api/v1/assets/{id}/dependencies/{depends_on}",
+        "Record that the asset depends on another (cycles refused).",
+        "edit",
+        None,
+        LINK,
+        false,
+    ),
+    op("delete", "/api/v1/assets/{id}/dependencies/{depends_on}", "Remove a dependency.", "edit", None, NONE, false),
+    op(
+        "get",
+        "/api/v1/vulnerabilities",
+        "Vulnerabilities, newest first, filtered by status and severity.",
+        "read",
+        None,
+        &[(200, "VulnerabilityPage")],
+        true,
+    ),
+    op(
+        "post",
+        "/api/v1/vulnerabilities",
+        "Record a vulnerability; the CVSS v4.0 score and severity are computed from the vector.",
+        "edit",
+        Some("VulnerabilityInput"),
+        &[(201, "Vulnerability"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/vulnerabilities/export",
+        "The filtered vulnerabilities as CSV or JSON.",
+        "read",
+        None,
+        &[(200, "")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/vulnerabilities/{id}",
+        "A vulnerability with the assets it affects.",
+        "read",
+        None,
+        &[(200, "VulnerabilityDetail"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "patch",
+        "/api/v1/vulnerabilities/{id}",
+        "Change the fields a vulnerability body names.",
+        "edit",
+        Some("VulnerabilityInput"),
+        &[(200, "Vulnerability"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op("delete", "/api/v1/vulnerabilities/{id}", "Delete a vulnerability.", "edit", None, NONE, false),
+    op(
+        "put",
+        "/api/v1/vulnerabilities/{id}/assets/{asset_id}",
+        "Record that the vulnerability affects an asset.",
+        "edit",
+        None,
+        LINK,
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/vulnerabilities/{id}/assets/{asset_id}",
+        "Remove an affected asset.",
+        "edit",
+        None,
+        NONE,
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/threats",
+        "The threat catalog by name, filtered by category and source.",
+        "read",
+        None,
+        &[(200, "ThreatPage")],
+        true,
+    ),
+    op(
+        "post",
+        "/api/v1/threats",
+        "Add a custom threat to the catalog.",
+        "edit",
+        Some("ThreatInput"),
+        &[(201, "Threat"), (422, "Problem")],
+        false,
+    ),
+    op("get", "/api/v1/threats/export", "The filtered catalog as CSV or JSON.", "read", None, &[(200, "")], false),
+    op(
+        "delete",
+        "/api/v1/threats/{id}",
+        "Remove a threat; scenarios naming it keep the rest.",
+        "edit",
+        None,
+        NONE,
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/controls",
+        "Applied controls, newest first, filtered by status.",
+        "read",
+        None,
+        &[(200, "ControlPage")],
+        true,
+    ),
+    op(
+        "post",
+        "/api/v1/controls",
+        "Record an applied control.",
+        "edit",
+        Some("ControlInput"),
+        &[(201, "Control"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/controls/{id}",
+        "An applied control with the risk scenarios it treats.",
+        "read",
+        None,
+        &[(200, "ControlDetail"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "patch",
+        "/api/v1/controls/{id}",
+        "Change the fields a control body names (null clears eta, effort, annual_cost).",
+        "edit",
+        Some("ControlInput"),
+        &[(200, "Control"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op("delete", "/api/v1/controls/{id}", "Delete an applied control and its links.", "edit", None, NONE, false),
+    op(
+        "get",
+        "/api/v1/risk-scenarios",
+        "The risk register, newest first, filtered by treatment, current level (index on the matrix) and overdue review.",
+        "read",
+        None,
+        &[(200, "RiskPage")],
+        true,
+    ),
+    op(
+        "post",
+        "/api/v1/risk-scenarios",
+        "Record a risk scenario rated on the organisation's matrix.",
+        "edit",
+        Some("RiskInput"),
+        &[(201, "Risk"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/risk-scenarios/export",
+        "The filtered register as CSV (levels as labels) or JSON.",
+        "read",
+        None,
+        &[(200, "")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/risk-scenarios/{id}",
+        "A scenario with its assets, vulnerabilities, controls and acceptance history.",
+        "read",
+        None,
+        &[(200, "RiskDetail"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "patch",
+        "/api/v1/risk-scenarios/{id}",
+        "Change the fields a scenario body names; null clears a rating, the threat or the cadence.",
+        "edit",
+        Some("RiskInput"),
+        &[(200, "Risk"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/risk-scenarios/{id}",
+        "Delete a scenario with its links, acceptances and quantifications.",
+        "edit",
+        None,
+        NONE,
+        false,
+    ),
+    op(
+        "put",
+        "/api/v1/risk-scenarios/{id}/{kind}/{other}",
+        "Link an asset, vulnerability or control: kind is assets, vulnerabilities or controls.",
+        "edit",
+        None,
+        LINK,
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/risk-scenarios/{id}/{kind}/{other}",
+        "Remove a link (kind: assets, vulnerabilities or controls).",
+        "edit",
+        None,
+        NONE,
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/risk-scenarios/{id}/review",
+        "Record that the scenario was reviewed now (restarts the review cadence).",
+        "edit",
+        None,
+        &[(200, "Risk"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "put",
+        "/api/v1/risk-scenarios/{id}/fair-model",
+        "Set the scenario's Open FAIR estimates (a scenario of a model file without its name; see docs/QUANT.md).",
+        "edit",
+        Some("FairModel"),
+        &[(200, "FairModel"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/risk-scenarios/{id}/fair-model",
+        "Remove the scenario's FAIR estimates.",
+        "edit",
+        None,
+        NONE,
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/risk-scenarios/{id}/quantify",
+        "Run the Monte Carlo engine on the scenario and keep the result with its seed, iterations and engine version. The body is optional.",
+        "edit",
+        Some("RunOptions"),
+        &[(201, "QuantRun"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/risk-scenarios/{id}/quantification",
+        "The scenario's latest quantification.",
+        "read",
+        None,
+        &[(200, "QuantRun"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/risk-scenarios/{id}/acceptances",
+        "Submit the scenario's risk for acceptance by an admin other than you, until a date.",
+        "edit",
+        Some("AcceptanceInput"),
+        &[(201, "Acceptance"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/risk-acceptances",
+        "Acceptances awaiting a decision (queue=awaiting-decision, the default) or in their reminder period or expired (queue=expiring).",
+        "read",
+        None,
+        &[(200, "AcceptanceList")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/risk-acceptances/{id}/decision",
+        "Accept or reject (the named approver only) or revoke (any admin) an acceptance; other transitions answer 409.",
+        "admin",
+        Some("Decision"),
+        &[(200, "Acceptance"), (403, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/risk-settings",
+        "The risk matrix and risk tolerance.",
+        "read",
+        None,
+        &[(200, "RiskSettings")],
+        false,
+    ),
+    op(
+        "put",
+        "/api/v1/risk-settings",
+        "Replace the matrix (3×3 to 5×5) and tolerance; every scenario is re-levelled.",
+        "admin",
+        Some("RiskSettings"),
+        &[(200, "RiskSettings"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/risk-heat-map",
+        "How many scenarios sit in each cell, current and residual.",
+        "read",
+        None,
+        &[(200, "HeatMap")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/portfolio/quantify",
+        "Quantify every scenario with FAIR estimates as one portfolio, against the risk tolerance. The body is optional.",
+        "edit",
+        Some("RunOptions"),
+        &[(201, "QuantRun"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/portfolio",
+        "The latest portfolio quantification.",
+        "read",
+        None,
+        &[(200, "QuantRun"), (404, "Problem")],
+        false,
+    ),
     Operation {
         method: "get",
         path: "/api/v1/audit",
@@ -143,6 +541,10 @@ fn nullable_time() -> Value {
 
 fn statuses_schema() -> Value {
     json!({"type": "string", "enum": ["open", "in-remediation", "mitigated", "accepted", "false-positive"]})
+}
+
+fn control_statuses() -> Value {
+    json!({"type": "string", "enum": ["to-do", "in-progress", "active", "degraded", "retired"]})
 }
 
 fn object(required: &[&str], properties: Value) -> Value {
@@ -266,9 +668,113 @@ fn schemas() -> Value {
     })
 }
 
+/// The schemas of the risk pillar's controls, scenarios, acceptances and
+/// quantification (one `json!` for all schemas would exceed the macro's recursion limit).
+fn risk_schemas() -> Value {
+    let control_props = json!({
+        "name": {"type": "string", "maxLength": 120}, "description": {"type": "string", "maxLength": 4000},
+        "status": {"type": "string", "enum": ["to-do", "in-progress", "active", "degraded", "retired"]},
+        "owner": {"type": "string", "maxLength": 120}, "eta": {"type": ["string", "null"], "format": "date"},
+        "effort": {"type": ["string", "null"], "enum": ["xs", "s", "m", "l", "xl", null]},
+        "annual_cost": {"type": ["integer", "null"], "minimum": 0, "description": "Whole currency units"}
+    });
+    let mut control = control_props.clone();
+    control["id"] = string();
+    control["created_at"] = time();
+    control["updated_at"] = time();
+    let mut control_detail = control.clone();
+    control_detail["scenarios"] =
+        json!({"type": "array", "items": object(&["id", "name"], json!({"id": string(), "name": string()}))});
+    let rating_in = json!({"oneOf": [{"$ref": "#/components/schemas/RatingInput"}, {"type": "null"}]});
+    let rating_out = json!({"oneOf": [{"$ref": "#/components/schemas/Rating"}, {"type": "null"}]});
+    let treatment = json!({"type": "string", "enum": ["undecided", "mitigate", "accept", "transfer", "avoid"]});
+    let risk_input = json!({
+        "name": {"type": "string", "maxLength": 120}, "description": {"type": "string", "maxLength": 8000},
+        "owner": {"type": "string", "maxLength": 120}, "threat_id": {"type": ["string", "null"]},
+        "inherent": rating_in, "current": rating_in, "residual": rating_in, "target": rating_in, "treatment": treatment,
+        "review_every_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650}
+    });
+    let mut risk = risk_input.clone();
+    for k in ["inherent", "current", "residual", "target"] {
+        risk[k] = rating_out.clone();
+    }
+    risk["id"] = string();
+    risk["last_reviewed_at"] = time();
+    risk["next_review_at"] = nullable_time();
+    risk["review_overdue"] = json!({"type": "boolean"});
+    risk["fair_model"] = json!({"oneOf": [{"$ref": "#/components/schemas/FairModel"}, {"type": "null"}]});
+    risk["created_at"] = time();
+    risk["updated_at"] = time();
+    let acceptance = json!({
+        "id": string(), "scenario_id": string(), "scenario_name": string(),
+        "state": {"type": "string", "enum": ["submitted", "accepted", "rejected", "revoked"]},
+        "term": {"type": ["string", "null"], "enum": ["in-force", "expiring-soon", "expired", null]},
+        "justification": string(), "approver_id": string(), "approver_email": string(), "submitted_by": string(),
+        "submitted_at": time(), "expires_at": time(), "remind_days": {"type": "integer"},
+        "decided_by": {"type": ["string", "null"]}, "decided_at": nullable_time(), "decision_note": {"type": ["string", "null"]}
+    });
+    let mut risk_detail = risk.clone();
+    risk_detail["assets"] = json!({"type": "array", "items": object(&["id", "name", "kind"], json!({"id": string(), "name": string(), "kind": string()}))});
+    risk_detail["vulnerabilities"] = json!({"type": "array", "items": object(&["id", "title", "severity"], json!({"id": string(), "title": string(), "severity": {"type": ["string", "null"]}}))});
+    risk_detail["controls"] = json!({"type": "array", "items": object(&["id", "name", "status"], json!({"id": string(), "name": string(), "status": string()}))});
+    risk_detail["acceptances"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Acceptance"}});
+    let heat_cell = object(
+        &["likelihood", "impact", "count"],
+        json!({"likelihood": {"type": "integer"}, "impact": {"type": "integer"}, "count": {"type": "integer"}}),
+    );
+    json!({
+        "ControlInput": {"type": "object", "properties": control_props, "description": "For POST a name is required (status defaults to to-do); PATCH changes only what it names."},
+        "Control": object(&["id", "name", "description", "status", "owner", "eta", "effort", "annual_cost", "created_at", "updated_at"], control),
+        "ControlDetail": object(&["id", "name", "status", "scenarios"], control_detail),
+        "ControlPage": page_of("Control"),
+        "RatingInput": object(&["likelihood", "impact"], json!({"likelihood": {"type": "integer", "minimum": 1, "maximum": 5}, "impact": {"type": "integer", "minimum": 1, "maximum": 5}})),
+        "Rating": object(&["likelihood", "impact", "level", "label", "colour"], json!({
+            "likelihood": {"type": "integer"}, "impact": {"type": "integer"}, "level": {"type": "integer", "description": "Index into the matrix's levels"},
+            "label": string(), "colour": string()
+        })),
+        "RiskInput": {"type": "object", "properties": risk_input, "description": "For POST a name is required (treatment defaults to undecided); PATCH changes only what it names."},
+        "Risk": object(&["id", "name", "treatment", "inherent", "current", "residual", "target", "last_reviewed_at", "review_overdue"], risk),
+        "RiskDetail": object(&["id", "name", "assets", "vulnerabilities", "controls", "acceptances"], risk_detail),
+        "RiskPage": page_of("Risk"),
+        "FairModel": {"type": "object", "description": "Open FAIR estimates: tef (or contact_frequency and probability_of_action), vulnerability (or threat_capability and resistance_strength), loss_magnitude (or primary_loss by form), optional secondary_loss and controls. Each estimate names one distribution: constant, uniform, triangular, pert (shape, gamma), lognormal (90% interval) or normal (truncated). See docs/QUANT.md."},
+        "RunOptions": object(&[], json!({
+            "iterations": {"type": "integer", "minimum": 1, "description": "Default 100,000; at most the server's limit"},
+            "seed": {"type": "integer", "minimum": 0, "description": "Omitted: random, and recorded"},
+            "mode": {"type": "string", "enum": ["aggregate", "pyfair"], "default": "aggregate"}
+        })),
+        "QuantRun": object(&["id", "scenario_id", "iterations", "seed", "mode", "engine_version", "model", "result", "created_by", "created_at"], json!({
+            "id": string(), "scenario_id": {"type": ["string", "null"], "description": "null for a portfolio run"}, "iterations": {"type": "integer"},
+            "seed": {"type": "string", "description": "64-bit unsigned, as a decimal string"}, "mode": string(), "engine_version": string(),
+            "model": {"type": "object", "description": "The model as run"},
+            "result": {"type": "object", "description": "scenarios and portfolio: mean, stdev, min, max, percentiles, histogram, loss_exceedance; tolerance checks; names (portfolio: scenario id → name)"},
+            "created_by": string(), "created_at": time()
+        })),
+        "AcceptanceInput": object(&["justification", "approver_id", "expires_at"], json!({
+            "justification": {"type": "string", "maxLength": 4000}, "approver_id": {"type": "string", "description": "User id of an admin other than you"},
+            "expires_at": {"type": "string", "description": "A date (2027-06-30) or RFC 3339 time, within ten years"},
+            "remind_days": {"type": "integer", "minimum": 0, "maximum": 365, "default": 30}
+        })),
+        "Acceptance": object(&["id", "scenario_id", "state", "justification", "approver_id", "expires_at"], acceptance),
+        "AcceptanceList": {"type": "array", "items": {"$ref": "#/components/schemas/Acceptance"}},
+        "Decision": object(&["decision"], json!({"decision": {"type": "string", "enum": ["accept", "reject", "revoke"]}, "note": {"type": "string", "maxLength": 4000}})),
+        "RiskSettings": object(&["matrix"], json!({
+            "matrix": object(&["likelihood", "impact", "levels", "grid"], json!({
+                "likelihood": {"type": "array", "items": string(), "minItems": 3, "maxItems": 5, "description": "Lowest first"},
+                "impact": {"type": "array", "items": string(), "minItems": 3, "maxItems": 5, "description": "Lowest first"},
+                "levels": {"type": "array", "minItems": 2, "maxItems": 6, "items": object(&["label", "colour"], json!({"label": string(), "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}}))},
+                "grid": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "description": "grid[likelihood-1][impact-1] is a level index; never falling along either axis"}
+            })),
+            "tolerance": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}, "description": "[annual loss, highest acceptable probability of exceeding it]"}
+        })),
+        "HeatMap": object(&["current", "residual"], json!({
+            "current": {"type": "array", "items": heat_cell}, "residual": {"type": "array", "items": heat_cell}
+        })),
+    })
+}
+
 fn parameters(op: &Operation) -> Vec<Value> {
     let mut params = Vec::new();
-    for name in ["user_id", "id", "depends_on", "asset_id"] {
+    for name in ["user_id", "id", "depends_on", "asset_id", "kind", "other"] {
         if op.path.contains(&format!("{{{name}}}")) {
             params.push(json!({"name": name, "in": "path", "required": true, "schema": string()}));
         }
@@ -291,6 +797,17 @@ fn parameters(op: &Operation) -> Vec<Value> {
         params.push(json!({"name": "kind", "in": "query", "schema": string()}));
         params.push(json!({"name": "critical", "in": "query", "schema": {"type": "boolean"}}));
     }
+    if op.path == "/api/v1/controls" && op.method == "get" {
+        params.push(json!({"name": "status", "in": "query", "schema": control_statuses()}));
+    }
+    if op.path == "/api/v1/risk-scenarios" && op.method == "get" || op.path == "/api/v1/risk-scenarios/export" {
+        params.push(json!({"name": "treatment", "in": "query", "schema": {"type": "string", "enum": ["undecided", "mitigate", "accept", "transfer", "avoid"]}}));
+        params.push(json!({"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "Current level (index on the matrix)"}));
+        params.push(json!({"name": "overdue", "in": "query", "schema": {"type": "boolean"}}));
+    }
+    if op.path == "/api/v1/risk-acceptances" {
+        params.push(json!({"name": "queue", "in": "query", "schema": {"type": "string", "enum": ["awaiting-decision", "expiring"]}}));
+    }
     if op.path.starts_with("/api/v1/audit") {
         for name in ["actor", "object_type", "object_id"] {
             params.push(json!({"name": name, "in": "query", "schema": string()}));
@@ -302,6 +819,14 @@ fn parameters(op: &Operation) -> Vec<Value> {
         params.push(json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json"], "default": "csv"}}));
     }
     params
+}
+
+fn all_schemas() -> Value {
+    let mut all = schemas();
+    if let (Some(all), Value::Object(risk)) = (all.as_object_mut(), risk_schemas()) {
+        all.extend(risk);
+    }
+    all
 }
 
 /// The OpenAPI 3.1 document.
@@ -339,7 +864,7 @@ pub fn document() -> Value {
         "security": [{"bearer": []}],
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": all_schemas(),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token, rmp_…"}}
         }
     })

@@ -2,8 +2,10 @@
 
 pub mod assets;
 mod audit;
+pub mod controls;
 pub mod download;
 pub mod people;
+pub mod risks;
 pub mod threats;
 pub mod vulnerabilities;
 
@@ -13,7 +15,7 @@ use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 use rampart_domain::PageRequest;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -52,6 +54,23 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/threats", get(threats::list).post(threats::create))
         .route("/api/v1/threats/{id}", delete(threats::delete))
+        .route("/api/v1/controls", get(controls::list).post(controls::create))
+        .route("/api/v1/controls/{id}", get(controls::get).patch(controls::update).delete(controls::delete))
+        .route("/api/v1/risk-scenarios", get(risks::list).post(risks::create))
+        .route("/api/v1/risk-scenarios/export", get(risks::export))
+        .route("/api/v1/risk-scenarios/{id}", get(risks::get).patch(risks::update).delete(risks::delete))
+        .route("/api/v1/risk-scenarios/{id}/{kind}/{other}", put(risks::link).delete(risks::unlink))
+        .route("/api/v1/risk-scenarios/{id}/review", post(risks::review))
+        .route("/api/v1/risk-scenarios/{id}/fair-model", put(risks::set_fair_model).delete(risks::remove_fair_model))
+        .route("/api/v1/risk-scenarios/{id}/quantify", post(risks::quantify_scenario))
+        .route("/api/v1/risk-scenarios/{id}/quantification", get(risks::latest_quantification))
+        .route("/api/v1/risk-scenarios/{id}/acceptances", post(risks::submit_acceptance))
+        .route("/api/v1/risk-acceptances", get(risks::acceptance_queue))
+        .route("/api/v1/risk-acceptances/{id}/decision", post(risks::decide_acceptance))
+        .route("/api/v1/risk-settings", get(risks::settings).put(risks::set_settings))
+        .route("/api/v1/risk-heat-map", get(risks::heat_map))
+        .route("/api/v1/portfolio", get(risks::latest_portfolio))
+        .route("/api/v1/portfolio/quantify", post(risks::quantify_portfolio))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/export", get(audit::export))
         .route("/api/v1/openapi.json", get(|| async { axum::Json(crate::openapi::document()) }))
@@ -68,6 +87,12 @@ impl PageQuery {
     pub fn page(&self) -> Result<PageRequest, Problem> {
         Ok(PageRequest::new(self.limit, self.after.clone())?)
     }
+}
+
+/// For PATCH bodies: tells a field sent as `null` (`Some(None)`: clear it)
+/// from one not sent (`None`: keep it).
+pub fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A JSON body whose errors come back as problem+json naming what is wrong.

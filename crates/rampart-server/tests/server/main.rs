@@ -8,6 +8,7 @@ mod e2e;
 
 mod isolation;
 mod openapi;
+mod risks;
 mod threats;
 mod tls;
 mod ui;
