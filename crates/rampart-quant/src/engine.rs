@@ -89,7 +89,7 @@ pub struct ScenarioResult {
     pub name: String,
     #[serde(flatten)]
     pub summary: Summary,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controls: Option<ControlEffect>,
 }
 
@@ -110,7 +110,7 @@ pub struct RunResult {
     pub mode: Mode,
     pub scenarios: Vec<ScenarioResult>,
     pub portfolio: Summary,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerance: Vec<ToleranceCheck>,
 }
 

@@ -70,6 +70,13 @@ fn one_and_two_threads_give_identical_results() {
 }
 
 #[test]
+fn a_stored_result_reads_back_unchanged() {
+    let result = run(&reference(Mode::Pyfair, 10_000).to_model().unwrap(), 1);
+    let text = serde_json::to_string(&result).unwrap();
+    assert_eq!(serde_json::from_str::<rampart_quant::RunResult>(&text).unwrap(), result);
+}
+
+#[test]
 fn the_open_fair_tree_multiplies_out_to_its_analytic_mean() {
     // TEF = contact 10/yr × action 0.5; vulnerability = P(U(0,1) > 0.3) = 0.7;
     // loss = productivity U(1000, 3000) + response 500 + secondary 0.2 × 10,000.

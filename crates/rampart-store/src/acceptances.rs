@@ -43,6 +43,8 @@ pub enum AcceptanceQueue {
     AwaitingDecision,
     /// Accepted and within their reminder period, or past expiry.
     ExpiringOrExpired,
+    /// Submitted or accepted (in force or not): the report's view.
+    Open,
 }
 
 const SELECT: &str = "SELECT a.*, s.name AS scenario_name, u.email AS approver_email FROM risk_acceptances a \
@@ -245,6 +247,14 @@ impl Store {
                     .bind(org_id)
                     .fetch_all(&self.pool)
                     .await?
+            }
+            AcceptanceQueue::Open => {
+                sqlx::query(&format!(
+                    "{SELECT} WHERE a.org_id = $1 AND a.state IN ('submitted', 'accepted') ORDER BY a.expires_at LIMIT 500"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?
             }
             AcceptanceQueue::ExpiringOrExpired => sqlx::query(&format!(
                 "{SELECT} WHERE a.org_id = $1 AND a.state = 'accepted' AND a.expires_at - a.remind_days * 86400000 <= $2 \

@@ -292,14 +292,24 @@ impl Store {
 
     /// Sizes of the organisation's risk register, for the dashboard.
     pub async fn register_counts(&self, org_id: &str) -> Result<RegisterCounts> {
+        let top_level = self.risk_settings(org_id).await?.matrix.levels.len() as i64 - 1;
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM assets WHERE org_id = $1) AS assets, \
              (SELECT COUNT(*) FROM assets WHERE org_id = $1 AND critical = 1) AS critical_assets, \
              (SELECT COUNT(*) FROM vulnerabilities WHERE org_id = $1 AND status IN ('open', 'in-remediation')) AS open_vulnerabilities, \
              (SELECT COUNT(*) FROM vulnerabilities WHERE org_id = $1 AND status IN ('open', 'in-remediation') AND severity = 'Critical') AS critical_open, \
-             (SELECT COUNT(*) FROM threats WHERE org_id = $1) AS threats",
+             (SELECT COUNT(*) FROM threats WHERE org_id = $1) AS threats, \
+             (SELECT COUNT(*) FROM risk_scenarios WHERE org_id = $1) AS scenarios, \
+             (SELECT COUNT(*) FROM risk_scenarios WHERE org_id = $1 AND current_level = $2) AS top_level, \
+             (SELECT COUNT(*) FROM risk_scenarios WHERE org_id = $1 AND review_every_days IS NOT NULL \
+                AND last_reviewed_at + review_every_days * 86400000 < $3) AS overdue_reviews, \
+             (SELECT COUNT(*) FROM risk_acceptances WHERE org_id = $1 AND state = 'submitted') AS awaiting, \
+             (SELECT COUNT(*) FROM risk_acceptances WHERE org_id = $1 AND state = 'accepted' \
+                AND expires_at - remind_days * 86400000 <= $3) AS expiring",
         )
         .bind(org_id)
+        .bind(top_level)
+        .bind(now_ms())
         .fetch_one(&self.pool)
         .await?;
         Ok(RegisterCounts {
@@ -308,6 +318,11 @@ impl Store {
             open_vulnerabilities: row.try_get("open_vulnerabilities")?,
             critical_open_vulnerabilities: row.try_get("critical_open")?,
             threats: row.try_get("threats")?,
+            risk_scenarios: row.try_get("scenarios")?,
+            top_level_risks: row.try_get("top_level")?,
+            overdue_reviews: row.try_get("overdue_reviews")?,
+            acceptances_awaiting_decision: row.try_get("awaiting")?,
+            acceptances_expiring: row.try_get("expiring")?,
         })
     }
 }
@@ -321,4 +336,11 @@ pub struct RegisterCounts {
     pub open_vulnerabilities: i64,
     pub critical_open_vulnerabilities: i64,
     pub threats: i64,
+    pub risk_scenarios: i64,
+    /// Scenarios whose current rating is at the matrix's highest level.
+    pub top_level_risks: i64,
+    pub overdue_reviews: i64,
+    pub acceptances_awaiting_decision: i64,
+    /// Accepted risks in their reminder period or past expiry.
+    pub acceptances_expiring: i64,
 }

@@ -606,6 +606,19 @@ impl Store {
         rows.iter().map(crate::controls::link_from_row).collect()
     }
 
+    /// (scenario id, control name) for every control treating a scenario of
+    /// the organisation, in one query (for the report).
+    pub async fn risk_control_names(&self, org_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT l.scenario_id, c.name FROM risk_scenario_controls l JOIN applied_controls c ON c.id = l.control_id \
+             WHERE l.org_id = $1 ORDER BY c.name",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("scenario_id")?, r.try_get("name")?))).collect()
+    }
+
     /// How many scenarios sit in each cell of the matrix, current and residual.
     pub async fn risk_heat_map(&self, org_id: &str) -> Result<HeatMap> {
         let mut map = HeatMap::default();

@@ -10,15 +10,13 @@ use std::fmt::Write;
 
 use rampart_store::AssetLink;
 
+use super::svg_text;
+
 const NODE_W: f64 = 170.0;
 const NODE_H: f64 = 34.0;
 const COL_GAP: f64 = 70.0;
 const ROW_GAP: f64 = 16.0;
 const MARGIN: f64 = 12.0;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// Column of each node: the longest chain of dependants above it.
 fn columns(nodes: &[AssetLink], edges: &[(String, String)]) -> HashMap<String, usize> {
@@ -90,11 +88,11 @@ pub fn dependency_svg(nodes: &[AssetLink], edges: &[(String, String)]) -> Option
         let _ = write!(
             svg,
             r##"<a href="/risk/assets/{id}"><rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="5" fill="#eef3fa" stroke="#0b5cad"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="middle" fill="#1b1f24">{label}</text><title>{name} ({kind})</title></a>"##,
-            id = escape(&node.id),
+            id = svg_text(&node.id),
             tx = x + NODE_W / 2.0,
             ty = y + NODE_H / 2.0 + 4.0,
-            label = escape(&label),
-            name = escape(&node.name),
+            label = svg_text(&label),
+            name = svg_text(&node.name),
             kind = node.kind,
         );
     }

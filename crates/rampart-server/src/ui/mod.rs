@@ -3,9 +3,14 @@
 
 mod assets;
 mod audit;
+mod controls;
 mod graph;
+mod heatmap;
 mod home;
 mod people;
+mod quant;
+mod risk_settings;
+mod risks;
 mod session;
 mod threats;
 mod vulnerabilities;
@@ -54,6 +59,22 @@ pub fn routes() -> Router<AppState> {
         .route("/risk/vulnerabilities/{id}/assets/{asset}/remove", post(vulnerabilities::unlink_asset))
         .route("/risk/threats", get(threats::list).post(threats::create))
         .route("/risk/threats/{id}/delete", post(threats::delete))
+        .route("/risk/scenarios", get(risks::list).post(risks::create))
+        .route("/risk/scenarios/{id}", get(risks::detail).post(risks::update))
+        .route("/risk/scenarios/{id}/delete", post(risks::delete))
+        .route("/risk/scenarios/{id}/review", post(risks::review))
+        .route("/risk/scenarios/{id}/fair", post(risks::set_fair_model))
+        .route("/risk/scenarios/{id}/quantify", post(risks::quantify_scenario))
+        .route("/risk/scenarios/{id}/acceptances", post(risks::submit_acceptance))
+        .route("/risk/scenarios/{id}/acceptances/{acceptance}", post(risks::decide_acceptance))
+        .route("/risk/scenarios/{id}/{kind}", post(risks::link))
+        .route("/risk/scenarios/{id}/{kind}/{other}/remove", post(risks::unlink))
+        .route("/risk/controls", get(controls::list).post(controls::create))
+        .route("/risk/controls/{id}", get(controls::detail).post(controls::update))
+        .route("/risk/controls/{id}/delete", post(controls::delete))
+        .route("/risk/portfolio", get(quant::portfolio).post(quant::quantify_portfolio))
+        .route("/risk/matrix", get(risk_settings::settings).post(risk_settings::save_settings))
+        .route("/risk/report", get(risk_settings::report))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }
@@ -258,6 +279,11 @@ pub fn display_time(ms: i64) -> String {
         .ok()
         .and_then(|t| t.format(&format).ok())
         .unwrap_or_default()
+}
+
+/// Text escaped for SVG markup the server writes.
+pub fn svg_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The stakeholder kinds as (value, label) for forms.

@@ -279,3 +279,158 @@ store_test!(scenarios_and_the_portfolio_are_quantified_and_kept, |store| {
     let (status, ..) = app.api("GET", "/api/v1/portfolio", Some(&beta.admin.token), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 });
+
+store_test!(the_risk_pages_rate_accept_and_quantify_a_scenario, |store| {
+    use crate::PASSWORD;
+    use crate::browser::Browser;
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let mut analyst = Browser::new(&app);
+    let csrf = analyst.login(&org.analyst.email, PASSWORD).await.csrf();
+    let scenario = |current_impact: &'static str| {
+        vec![
+            ("name", "Ransomware on file servers"),
+            ("owner", "CISO"),
+            ("threat_id", ""),
+            ("treatment", "mitigate"),
+            ("review_every_days", "90"),
+            ("inherent_likelihood", "5"),
+            ("inherent_impact", "5"),
+            ("current_likelihood", "4"),
+            ("current_impact", current_impact),
+            ("residual_likelihood", "2"),
+            ("residual_impact", "3"),
+            ("target_likelihood", ""),
+            ("target_impact", ""),
+            ("description", ""),
+        ]
+    };
+    let mut half = scenario("");
+    half.push(("csrf_token", &csrf));
+    let refused = analyst.post("/risk/scenarios", &half).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("give both likelihood and impact")
+            && refused.html.contains("value=\"Ransomware on file servers\"")
+    );
+    let mut full = scenario("4");
+    full.push(("csrf_token", &csrf));
+    let created = analyst.post("/risk/scenarios", &full).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let path = created.location.unwrap().split('?').next().unwrap().to_string();
+    let page = analyst.get(&path).await;
+    assert!(
+        page.html.contains("High") && page.html.contains("L4 × I4") && page.html.contains("Where this scenario sits")
+    );
+    let list = analyst.get("/risk/scenarios?treatment=mitigate").await;
+    assert!(list.html.contains("Ransomware on file servers") && list.html.contains("Current risk"));
+
+    // A control from its page, linked from the scenario.
+    let made = analyst
+        .post(
+            "/risk/controls",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Offline backups"),
+                ("status", "active"),
+                ("owner", "IT"),
+                ("eta", ""),
+                ("effort", "m"),
+                ("annual_cost", "20,000"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let control_id =
+        made.location.unwrap().trim_start_matches("/risk/controls/").split('?').next().unwrap().to_string();
+    let linked = analyst.post(&format!("{path}/controls"), &[("csrf_token", &csrf), ("other_id", &control_id)]).await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER);
+    assert!(analyst.get(&format!("/risk/controls/{control_id}")).await.html.contains("Ransomware on file servers"));
+
+    // FAIR estimates: a mistake is named and the text kept; then the real ones.
+    let bad = "tef: { pert: [20, 5, 1] }\nvulnerability: { constant: 0.3 }\nloss_magnitude: { constant: 1000 }\n";
+    let refused = analyst.post(&format!("{path}/fair"), &[("csrf_token", &csrf), ("fair_model", bad)]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("fair_model.tef") && refused.html.contains("pert: [20, 5, 1]"), "{}", refused.html);
+    let good = "tef: { pert: [1, 5, 20] }\nvulnerability: { pert: [0.1, 0.3, 0.6] }\nloss_magnitude: { pert: [10000, 100000, 1000000] }\n";
+    let saved = analyst.post(&format!("{path}/fair"), &[("csrf_token", &csrf), ("fair_model", good)]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let run = analyst
+        .post(
+            &format!("{path}/quantify"),
+            &[("csrf_token", &csrf), ("iterations", "20000"), ("seed", "3"), ("mode", "aggregate")],
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::SEE_OTHER, "{}", run.html);
+    let page = analyst.get(&path).await;
+    assert!(
+        page.html.contains("seed 3")
+            && page.html.contains("Loss exceedance curve")
+            && page.html.contains("Distribution of annual loss")
+    );
+    let portfolio = analyst
+        .post("/risk/portfolio", &[("csrf_token", &csrf), ("iterations", "20000"), ("seed", ""), ("mode", "pyfair")])
+        .await;
+    assert_eq!(portfolio.status, StatusCode::SEE_OTHER, "{}", portfolio.html);
+    let portfolio = analyst.get("/risk/portfolio").await;
+    assert!(portfolio.html.contains("pyfair mode") && portfolio.html.contains(&format!("href=\"{path}\"")));
+
+    // Acceptance: submitted by the analyst to the admin, decided by the admin.
+    let expires = in_two_years();
+    let submitted = analyst
+        .post(
+            &format!("{path}/acceptances"),
+            &[
+                ("csrf_token", &csrf),
+                ("justification", "Backups make it recoverable"),
+                ("approver_id", &org.admin.user_id),
+                ("expires_at", &expires),
+                ("remind_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.html);
+    let mut admin = Browser::new(&app);
+    let admin_csrf = admin.login(&org.admin.email, PASSWORD).await.csrf();
+    let page = admin.get(&path).await;
+    let acceptance_id =
+        store.acceptance_queue(&org.id, rampart_store::AcceptanceQueue::AwaitingDecision).await.unwrap()[0].id.clone();
+    assert!(page.html.contains(&format!("/acceptances/{acceptance_id}")), "the approver sees the decision form");
+    let decided = admin
+        .post(
+            &format!("{path}/acceptances/{acceptance_id}"),
+            &[("csrf_token", &admin_csrf), ("decision", "accept"), ("note", "Agreed")],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
+    assert!(analyst.get(&path).await.html.contains("in force"));
+
+    // The matrix: read-only for analysts; a too-small matrix is refused with the reason.
+    assert!(analyst.get("/risk/matrix").await.html.contains("Only an admin"));
+    let small = admin
+        .post(
+            "/risk/matrix",
+            &[
+                ("csrf_token", &admin_csrf),
+                ("likelihood", "Low\nMedium\nHigh"),
+                ("impact", "Low\nMedium\nHigh"),
+                ("levels", "#2e7d32 Low\n#c62828 High"),
+                ("grid", "0 1 1\n0 0 1\n0 0 0"),
+                ("tolerance", "1000000 5%"),
+            ],
+        )
+        .await;
+    assert_eq!(small.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(small.html.contains("re-rate those scenarios first"), "{}", small.html);
+
+    let report = analyst.get("/risk/report").await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(
+        report.html.contains("Risk report — Alpha")
+            && report.html.contains("Offline backups")
+            && report.html.contains("accepted by admin@alpha.example")
+    );
+    let dashboard = analyst.get("/").await;
+    assert!(dashboard.html.contains("Risk scenarios") && dashboard.html.contains("awaiting a decision"));
+});
