@@ -3,10 +3,14 @@
 use std::process::ExitCode;
 
 use rampart_domain::asset::AssetFields;
+use rampart_domain::control::ControlFields;
 use rampart_domain::credentials::{hash_password, random_hex};
+use rampart_domain::risk::{AcceptanceRequest, Decision, Ratings, RiskFields};
+use rampart_domain::risk_matrix::Rating;
+use rampart_domain::threat::ThreatFields;
 use rampart_domain::vulnerability::VulnerabilityFields;
 use rampart_domain::{OrgKind, Role};
-use rampart_store::{ChangeContext, Store, StoreError};
+use rampart_store::{ChangeContext, RiskLink, RiskSettings, Store, StoreError};
 
 /// Organisations of the demo community, as ISO/IEC 27032's interested parties.
 const ORGS: &[(&str, OrgKind)] = &[
@@ -23,8 +27,14 @@ const PEOPLE: &[(&str, Role)] = &[
     ("victor.viewer@demo.example", Role::Viewer),
 ];
 
+/// What [`add_assets`] made, for the risk scenarios to link.
+struct Estate {
+    assets: Vec<String>,
+    vulnerabilities: Vec<String>,
+}
+
 /// The hosting provider's Internet-facing estate and what depends on what.
-async fn add_assets(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow::Result<()> {
+async fn add_assets(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow::Result<Estate> {
     let assets = [
         ("Customer portal", "application", "web team", "high", "high", "very-high", false),
         ("Customer database", "information", "data protection officer", "very-high", "very-high", "high", false),
@@ -54,11 +64,179 @@ async fn add_assets(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow:
             3,
         ),
     ];
+    let mut vulnerabilities = Vec::new();
     for (title, vector, status, asset) in findings {
         let v =
             store.create_vulnerability(ctx, org_id, VulnerabilityFields::parse(title, "", "", vector, status)?).await?;
         store.link_vulnerability_asset(ctx, org_id, &v.id, &ids[asset]).await?;
+        vulnerabilities.push(v.id);
     }
+    Ok(Estate { assets: ids, vulnerabilities })
+}
+
+fn rating(likelihood: u8, impact: u8) -> Option<Rating> {
+    Some(Rating { likelihood, impact })
+}
+
+/// One demo scenario: name, owner, (inherent, current, residual, target),
+/// treatment, asset and vulnerability indexes, control indexes, FAIR estimates.
+type DemoScenario = (
+    &'static str,
+    &'static str,
+    [(u8, u8); 4],
+    &'static str,
+    &'static [usize],
+    &'static [usize],
+    &'static [usize],
+    Option<serde_json::Value>,
+);
+
+/// The provider's risk register: controls, scenarios on the default 5×5, a
+/// risk tolerance, an accepted risk and a quantified portfolio.
+async fn add_risks(
+    store: &Store,
+    ctx: &ChangeContext,
+    org_id: &str,
+    estate: &Estate,
+    analyst: &str,
+    approver: &str,
+) -> anyhow::Result<()> {
+    let tolerance = vec![[1_000_000.0, 0.10], [5_000_000.0, 0.01]];
+    store.set_risk_settings(ctx, org_id, &RiskSettings { tolerance, ..RiskSettings::default() }).await?;
+    let threat =
+        store.create_threat(ctx, org_id, ThreatFields::custom("Ransomware operator", "malicious code", "")?).await?;
+    let controls = [
+        ("Immutable offline backups", "active", "platform team", "", "m", Some(24_000)),
+        ("Endpoint detection and response", "in-progress", "security team", "2027-03-31", "l", Some(60_000)),
+        ("DNS response rate limiting", "to-do", "network team", "2027-01-15", "s", Some(2_000)),
+        ("Cyber insurance", "active", "finance", "", "xs", Some(45_000)),
+    ];
+    let mut control_ids = Vec::new();
+    for (name, status, owner, eta, effort, cost) in controls {
+        let fields = ControlFields::parse(name, "", status, owner, eta, effort, cost)?;
+        control_ids.push(store.create_control(ctx, org_id, fields).await?.id);
+    }
+    let scenarios: Vec<DemoScenario> = vec![
+        (
+            "Ransomware encrypts the hosting platform",
+            "CISO",
+            [(5, 5), (4, 4), (2, 4), (2, 3)],
+            "mitigate",
+            &[2, 1],
+            &[0],
+            &[0, 1],
+            Some(serde_json::json!({
+                "tef": {"pert": [0.5, 2, 6]},
+                "vulnerability": {"pert": [0.1, 0.25, 0.5]},
+                "primary_loss": {
+                    "productivity": {"pert": [50_000, 250_000, 2_000_000]},
+                    "response": {"pert": [20_000, 80_000, 400_000]}
+                },
+                "secondary_loss": {"frequency": {"pert": [0.2, 0.4, 0.7]}, "magnitude": {"lognormal": [50_000, 1_500_000]}},
+                "controls": [
+                    {"name": "Immutable offline backups", "cost": 24_000, "reduces": "loss_magnitude", "by": {"pert": [0.3, 0.5, 0.7]}},
+                    {"name": "Endpoint detection and response", "cost": 60_000, "reduces": "vulnerability", "by": {"pert": [0.2, 0.4, 0.6]}}
+                ]
+            })),
+        ),
+        (
+            "DNS amplification takes the DNS service down",
+            "network team",
+            [(4, 4), (4, 3), (2, 3), (2, 2)],
+            "mitigate",
+            &[3],
+            &[1],
+            &[2],
+            Some(serde_json::json!({
+                "contact_frequency": {"pert": [10, 30, 80]},
+                "probability_of_action": {"pert": [0.05, 0.1, 0.2]},
+                "vulnerability": {"pert": [0.2, 0.4, 0.7]},
+                "loss_magnitude": {"lognormal": [5_000, 150_000]}
+            })),
+        ),
+        (
+            "Payment processor breach exposes card data",
+            "finance",
+            [(3, 5), (3, 5), (3, 3), (3, 3)],
+            "transfer",
+            &[4],
+            &[],
+            &[3],
+            Some(serde_json::json!({
+                "tef": {"pert": [0.05, 0.2, 0.5]},
+                "vulnerability": {"pert": [0.3, 0.5, 0.8]},
+                "primary_loss": {
+                    "response": {"pert": [50_000, 150_000, 600_000]},
+                    "fines_and_judgements": {"pert": [0, 200_000, 3_000_000]},
+                    "reputation": {"triangular": [10_000, 300_000, 2_000_000]}
+                }
+            })),
+        ),
+        (
+            "Legacy admin VPN without multi-factor authentication",
+            "platform team",
+            [(3, 4), (3, 3), (3, 3), (1, 3)],
+            "accept",
+            &[2],
+            &[],
+            &[],
+            None,
+        ),
+        (
+            "Phishing takes over customer accounts",
+            "web team",
+            [(4, 3), (4, 3), (0, 0), (2, 2)],
+            "undecided",
+            &[0],
+            &[],
+            &[],
+            None,
+        ),
+    ];
+    let matrix = rampart_domain::risk_matrix::RiskMatrix::default();
+    let mut accepted = None;
+    for (name, owner, r, treatment, assets, vulns, controls, fair) in scenarios {
+        let on = |(l, i): (u8, u8)| if l == 0 { None } else { rating(l, i) };
+        let ratings = Ratings { inherent: on(r[0]), current: on(r[1]), residual: on(r[2]), target: on(r[3]) };
+        let threat_id = name.starts_with("Ransomware").then_some(threat.id.as_str());
+        let fields = RiskFields::parse(name, "", owner, threat_id, ratings, treatment, Some(180), &matrix)?;
+        let s = store.create_risk(ctx, org_id, fields).await?;
+        for &a in assets {
+            store.link_risk(ctx, org_id, &s.id, RiskLink::Asset, &estate.assets[a]).await?;
+        }
+        for &v in vulns {
+            store.link_risk(ctx, org_id, &s.id, RiskLink::Vulnerability, &estate.vulnerabilities[v]).await?;
+        }
+        for &c in controls {
+            store.link_risk(ctx, org_id, &s.id, RiskLink::Control, &control_ids[c]).await?;
+        }
+        if let Some(model) = fair {
+            let model = rampart_server::quantify::check_fair_model(&model).map_err(|p| anyhow::anyhow!(p.detail))?;
+            store.set_fair_model(ctx, org_id, &s.id, Some(&model)).await?;
+        }
+        if treatment == "accept" {
+            accepted = Some(s.id);
+        }
+    }
+    if let Some(id) = accepted {
+        let now = rampart_store::now_ms();
+        let request = AcceptanceRequest::parse(
+            "Replaced by the zero-trust access gateway next year; until then reachable only from the admin network.",
+            approver,
+            now + 300 * 86_400_000,
+            30,
+            now,
+        )?;
+        let a = store.submit_acceptance(ctx, org_id, &id, analyst, request).await?;
+        store
+            .decide_acceptance(ctx, org_id, &a.id, approver, true, Decision::Accept, "Agreed until the gateway is live")
+            .await?;
+    }
+    let limits = rampart_server::quantify::QuantLimits::new(100_000);
+    let options = rampart_server::quantify::RunOptions { iterations: Some(100_000), seed: Some(27032), mode: None };
+    rampart_server::quantify::portfolio(store, &limits, ctx, org_id, &options)
+        .await
+        .map_err(|p| anyhow::anyhow!(p.detail))?;
     Ok(())
 }
 
@@ -87,7 +265,11 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
             Err(e) => return Err(e.into()),
         }
     }
-    add_assets(store, &ctx, &org_ids[1]).await?;
+    let estate = add_assets(store, &ctx, &org_ids[1]).await?;
+    // The provider's analyst records risks; its admin decides acceptances.
+    let omar = store.add_member(&ctx, &org_ids[1], "omar.ops@demo.example", Role::Analyst, Some(&hash)).await?;
+    let hana = store.user_by_email("hana.host@demo.example").await?;
+    add_risks(store, &ctx, &org_ids[1], &estate, &omar.user_id, &hana.id).await?;
     let alice = store.user_by_email(PEOPLE[0].0).await?;
     store
         .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
@@ -101,6 +283,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
         println!("  {email} ({role} of {})", ORGS[0].0);
     }
     println!("  hana.host@demo.example, rita.retail@demo.example (admins of their own organisations;");
-    println!("  the hosting provider's asset inventory is under Risks)");
+    println!("  omar.ops@demo.example (analyst of the hosting provider, whose risk register,");
+    println!("  with a quantified portfolio, is under Risks)");
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ mod error;
 mod metrics;
 mod middleware;
 pub mod openapi;
-mod quantify;
+pub mod quantify;
 mod serve;
 mod ui;
 
@@ -65,17 +65,16 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
-    /// One quantification at a time: each run already uses every core.
-    pub quant_slot: Arc<tokio::sync::Semaphore>,
+    pub quant: quantify::QuantLimits,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         Self {
             store,
+            quant: quantify::QuantLimits::new(config.quant_max_iterations),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
-            quant_slot: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 }

@@ -5,11 +5,25 @@
 use rampart_domain::Invalid;
 use rampart_quant::spec::ScenarioSpec;
 use rampart_quant::{Mode, ModelSpec, RunResult};
-use rampart_store::{ChangeContext, NewQuantRun, QuantRun};
+use rampart_store::{ChangeContext, NewQuantRun, QuantRun, Store};
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::error::Problem;
+
+/// What a server allows quantification to use.
+#[derive(Debug, Clone)]
+pub struct QuantLimits {
+    /// Most iterations one run may ask for.
+    pub max_iterations: u64,
+    /// One run at a time: each run already uses every core.
+    pub slot: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl QuantLimits {
+    pub fn new(max_iterations: u64) -> Self {
+        Self { max_iterations, slot: std::sync::Arc::new(tokio::sync::Semaphore::new(1)) }
+    }
+}
 
 /// Iterations when the request does not say.
 pub const DEFAULT_ITERATIONS: u64 = 100_000;
@@ -73,11 +87,11 @@ fn scenario_spec(name: &str, model: &serde_json::Value) -> Result<ScenarioSpec, 
 impl RunOptions {
     fn model(
         &self,
-        state: &AppState,
+        limits: &QuantLimits,
         scenarios: Vec<ScenarioSpec>,
         tolerance: Vec<[f64; 2]>,
     ) -> Result<ModelSpec, Problem> {
-        let cap = state.config.quant_max_iterations;
+        let cap = limits.max_iterations;
         let iterations = self.iterations.unwrap_or(DEFAULT_ITERATIONS.min(cap));
         if iterations == 0 || iterations > cap {
             return Err(invalid("iterations".into(), format!("must be between 1 and {cap} (the server's limit)")));
@@ -98,9 +112,9 @@ impl RunOptions {
 }
 
 /// Runs the engine on a blocking thread, one run at a time per server.
-async fn simulate(state: &AppState, spec: &ModelSpec) -> Result<RunResult, Problem> {
+async fn simulate(limits: &QuantLimits, spec: &ModelSpec) -> Result<RunResult, Problem> {
     let model = spec.to_model().map_err(|e| invalid(e.field().to_string(), e.to_string()))?;
-    let _slot = state.quant_slot.acquire().await.map_err(|_| Problem::internal())?;
+    let _slot = limits.slot.acquire().await.map_err(|_| Problem::internal())?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     tokio::task::spawn_blocking(move || rampart_quant::run(&model, threads)).await.map_err(|_| Problem::internal())
 }
@@ -119,31 +133,33 @@ fn record(spec: &ModelSpec, result: &RunResult, scenario_id: Option<String>) -> 
 
 /// Quantifies one scenario with its stored estimates and keeps the result.
 pub async fn scenario(
-    state: &AppState,
+    store: &Store,
+    limits: &QuantLimits,
     ctx: &ChangeContext,
     org_id: &str,
     scenario_id: &str,
     options: &RunOptions,
 ) -> Result<QuantRun, Problem> {
-    let risk = state.store.risk(org_id, scenario_id).await?;
+    let risk = store.risk(org_id, scenario_id).await?;
     let Some(model) = &risk.fair_model else {
         return Err(invalid("fair_model".into(), "the scenario has no FAIR estimates yet; set them first".into()));
     };
-    let spec = options.model(state, vec![scenario_spec(&risk.fields.name, model)?], vec![])?;
-    let result = simulate(state, &spec).await?;
-    Ok(state.store.record_quant_run(ctx, org_id, record(&spec, &result, Some(risk.id))?).await?)
+    let spec = options.model(limits, vec![scenario_spec(&risk.fields.name, model)?], vec![])?;
+    let result = simulate(limits, &spec).await?;
+    Ok(store.record_quant_run(ctx, org_id, record(&spec, &result, Some(risk.id))?).await?)
 }
 
 /// Quantifies every scenario with estimates as one portfolio, against the
 /// organisation's risk tolerance, and keeps the result. Scenario results are
 /// named by scenario id (names need not be unique); `names` maps them back.
 pub async fn portfolio(
-    state: &AppState,
+    store: &Store,
+    limits: &QuantLimits,
     ctx: &ChangeContext,
     org_id: &str,
     options: &RunOptions,
 ) -> Result<QuantRun, Problem> {
-    let models = state.store.fair_models(org_id).await?;
+    let models = store.fair_models(org_id).await?;
     if models.is_empty() {
         return Err(Problem::new(
             axum::http::StatusCode::CONFLICT,
@@ -153,16 +169,16 @@ pub async fn portfolio(
     }
     let scenarios =
         models.iter().map(|m| scenario_spec(&m.scenario_id, &m.model)).collect::<Result<Vec<_>, Problem>>()?;
-    let tolerance = state.store.risk_settings(org_id).await?.tolerance;
-    let spec = options.model(state, scenarios, tolerance)?;
-    let result = simulate(state, &spec).await?;
+    let tolerance = store.risk_settings(org_id).await?.tolerance;
+    let spec = options.model(limits, scenarios, tolerance)?;
+    let result = simulate(limits, &spec).await?;
     let mut run = record(&spec, &result, None)?;
     let names: serde_json::Map<String, serde_json::Value> =
         models.into_iter().map(|m| (m.scenario_id, serde_json::Value::String(m.name))).collect();
     if let Some(object) = run.result.as_object_mut() {
         object.insert("names".into(), serde_json::Value::Object(names));
     }
-    Ok(state.store.record_quant_run(ctx, org_id, run).await?)
+    Ok(store.record_quant_run(ctx, org_id, run).await?)
 }
 
 /// A stored result, read back for display.

@@ -218,6 +218,18 @@ cli_test!(the_demo_fills_a_community_once, |db| {
     assert_eq!(assets.len(), 5, "the provider's estate is in its inventory");
     let portal = assets.iter().find(|a| a.fields.name == "Customer portal").unwrap();
     assert_eq!(db.store.asset_dependencies(&provider.id, &portal.id).await.unwrap().0.len(), 4);
+    let risks = db.store.list_risks(&provider.id, &Default::default(), &Default::default()).await.unwrap().items;
+    assert_eq!(risks.len(), 5, "the provider's risk register");
+    assert_eq!(db.store.fair_models(&provider.id).await.unwrap().len(), 3);
+    let portfolio = db.store.latest_quant_run(&provider.id, None).await.unwrap().expect("a quantified portfolio");
+    assert_eq!((portfolio.iterations, portfolio.seed.as_str()), (100_000, "27032"));
+    assert_eq!(portfolio.result["tolerance"].as_array().unwrap().len(), 2);
+    let counts = db.store.register_counts(&provider.id).await.unwrap();
+    assert_eq!(
+        (counts.risk_scenarios, counts.acceptances_awaiting_decision),
+        (5, 0),
+        "the demo's acceptance is decided"
+    );
 });
 
 #[test]

@@ -442,7 +442,8 @@ pub async fn quantify_scenario(
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Edit, "quantify risk scenarios")?;
     let ctx = change_context(&actor.0, &request_id);
-    let run = quantify::scenario(&state, &ctx, &actor.0.org_id, &id, &options(&headers, &body)?).await?;
+    let run =
+        quantify::scenario(&state.store, &state.quant, &ctx, &actor.0.org_id, &id, &options(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(QuantRunDto::from(run))).into_response())
 }
 
@@ -466,7 +467,8 @@ pub async fn quantify_portfolio(
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Edit, "quantify the portfolio")?;
     let ctx = change_context(&actor.0, &request_id);
-    let run = quantify::portfolio(&state, &ctx, &actor.0.org_id, &options(&headers, &body)?).await?;
+    let run =
+        quantify::portfolio(&state.store, &state.quant, &ctx, &actor.0.org_id, &options(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(QuantRunDto::from(run))).into_response())
 }
 

@@ -32,7 +32,7 @@ pub struct RunForm {
 
 impl RunForm {
     pub fn defaults(state: &AppState) -> Self {
-        let iterations = quantify::DEFAULT_ITERATIONS.min(state.config.quant_max_iterations);
+        let iterations = quantify::DEFAULT_ITERATIONS.min(state.quant.max_iterations);
         RunForm { iterations: iterations.to_string(), seed: String::new(), mode: "aggregate".into() }
     }
 
@@ -288,7 +288,7 @@ pub async fn quantify_portfolio(
     let run = form.form;
     let result = async {
         let options = run.options()?;
-        quantify::portfolio(&state, &change_context(&org, &rid), &org.actor.org_id, &options).await
+        quantify::portfolio(&state.store, &state.quant, &change_context(&org, &rid), &org.actor.org_id, &options).await
     }
     .await;
     match result {

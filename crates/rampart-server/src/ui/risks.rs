@@ -839,7 +839,8 @@ pub async fn quantify_scenario(
     let run = form.form;
     let result = async {
         let options = run.options()?;
-        quantify::scenario(&state, &change_context(&org, &rid), &org.actor.org_id, &id, &options).await?;
+        quantify::scenario(&state.store, &state.quant, &change_context(&org, &rid), &org.actor.org_id, &id, &options)
+            .await?;
         Ok(())
     }
     .await;

@@ -162,44 +162,126 @@ async fn first_session(c: &Client, base: &str, admin: &str, other_org: &str) -> 
     Ok(())
 }
 
+/// A server on a fresh SQLite database and a headless Chromium driving it.
+struct Session {
+    db: TestDatabase,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<Result<(), rampart_server::ServeError>>,
+    _driver: Driver,
+    client: Client,
+}
+
+impl Session {
+    async fn start(name: &str) -> Session {
+        let db = TestDatabase::new(Backend::Sqlite, name).await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(db.store.clone(), ServerConfig::default());
+        let server = tokio::spawn(rampart_server::serve(state, listener, None, async {
+            let _ = stopped.await;
+        }));
+        let driver = start_driver().await;
+        let client = browser(&driver).await;
+        Session { db, base, stop, server, _driver: driver, client }
+    }
+
+    /// Saves a screenshot as `target/e2e/NAME.png` and says where.
+    async fn screenshot(&self, name: &str) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        if let Ok(png) = self.client.screenshot().await {
+            let file = dir.join(format!("{name}.png"));
+            std::fs::write(&file, png).unwrap();
+            eprintln!("screenshot: {}", file.display());
+        }
+    }
+
+    /// Stops everything; on failure first keeps a screenshot named after the flow.
+    async fn finish(self, name: &str, outcome: Flow) {
+        if let Err(e) = &outcome {
+            self.screenshot(&format!("{name}-failure")).await;
+            eprintln!("failed: {e}");
+        }
+        self.client.clone().close().await.unwrap();
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+        self.db.cleanup().await;
+        outcome.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_logs_in_adds_a_member_switches_organisation_manages_a_token_and_logs_out() {
     if !enabled("browser end-to-end") {
         return;
     }
-    let db = TestDatabase::new(Backend::Sqlite, "e2e").await.unwrap();
-    let app = TestApp::new(&db.store);
+    let session = Session::start("e2e").await;
+    let app = TestApp::new(&session.db.store);
     let alpha = app.org("Alpha").await;
     let beta = app.org("Beta").await;
-    db.store
+    session
+        .db
+        .store
         .add_member(&ChangeContext::new("setup", "setup"), &beta.id, &alpha.admin.email, Role::Viewer, None)
         .await
         .unwrap();
+    let outcome = first_session(&session.client, &session.base, &alpha.admin.email, &beta.id).await;
+    session.finish("first-session", outcome).await;
+}
 
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(db.store.clone(), ServerConfig::default());
-    let server = tokio::spawn(rampart_server::serve(state, listener, None, async {
-        let _ = stopped.await;
-    }));
+/// An analyst records a risk scenario, gives it FAIR estimates and
+/// quantifies it; the result shows its loss exceedance curve.
+async fn create_and_quantify(c: &Client, base: &str, analyst: &str, session: &Session) -> Flow {
+    c.goto(&format!("{base}/login")).await?;
+    fill(c, "#email", analyst).await?;
+    fill(c, "#password", PASSWORD).await?;
+    c.find(Locator::Css("form[action='/login'] button")).await?.click().await?;
+    expect_text(c, "main h1", "Alpha").await?;
 
-    let driver = start_driver().await;
-    let client = browser(&driver).await;
-    let outcome = first_session(&client, &base, &alpha.admin.email, &beta.id).await;
-    if let Err(e) = &outcome {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
-        std::fs::create_dir_all(&dir).unwrap();
-        if let Ok(png) = client.screenshot().await {
-            let file = dir.join("first-session-failure.png");
-            std::fs::write(&file, png).unwrap();
-            eprintln!("screenshot of the failure: {}", file.display());
-        }
-        eprintln!("failed: {e}");
+    c.find(Locator::LinkText("Risks")).await?.click().await?;
+    expect_text(c, "main h1", "Risk register of Alpha").await?;
+    fill(c, "#r-name", "Ransomware encrypts the file servers").await?;
+    fill(c, "#r-owner", "CISO").await?;
+    for (select, value) in
+        [("#r-current-l", "4"), ("#r-current-i", "4"), ("#r-residual-l", "2"), ("#r-residual-i", "3")]
+    {
+        c.find(Locator::Css(select)).await?.select_by_value(value).await?;
     }
-    client.close().await.unwrap();
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
-    db.cleanup().await;
-    outcome.unwrap();
+    c.find(Locator::Css("#r-treatment")).await?.select_by_value("mitigate").await?;
+    c.find(Locator::Css("form[action='/risk/scenarios'] button.primary")).await?.click().await?;
+    expect_text(c, ".notice", "The scenario was recorded.").await?;
+    expect_text(c, "main h1", "Ransomware encrypts the file servers").await?;
+    expect_text(c, ".ratings-cards", "High").await?;
+
+    // The template holds pyfair's reference model; save it as it is.
+    c.find(Locator::Css("form[action$='/fair'] button")).await?.click().await?;
+    expect_text(c, ".notice", "The FAIR estimates were saved.").await?;
+    fill(c, "#q-iterations", "100000").await?;
+    fill(c, "#q-seed", "7").await?;
+    c.find(Locator::Css("form[action$='/quantify'] button.primary")).await?.click().await?;
+    expect_text(c, ".notice", "The scenario was quantified").await?;
+    expect_text(c, "#result", "seed 7").await?;
+    c.find(Locator::Css("#result svg[aria-labelledby='lec-title'] polyline")).await?;
+    c.find(Locator::Css("#result svg[aria-labelledby='histogram-title'] rect")).await?;
+    c.execute("document.getElementById('result').scrollIntoView()", vec![]).await?;
+    session.screenshot("scenario-quantified").await;
+
+    c.goto(&format!("{base}/risk/scenarios")).await?;
+    expect_text(c, "main table", "estimated").await?;
+    session.screenshot("risk-register").await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_records_and_quantifies_a_risk_scenario() {
+    if !enabled("browser end-to-end") {
+        return;
+    }
+    let session = Session::start("e2e-risk").await;
+    let app = TestApp::new(&session.db.store);
+    let alpha = app.org("Alpha").await;
+    let outcome = create_and_quantify(&session.client, &session.base, &alpha.analyst.email, &session).await;
+    session.finish("risk-scenario", outcome).await;
 }
