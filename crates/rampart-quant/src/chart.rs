@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn charts_draw_every_curve_bin_and_tolerance_point() {
         let samples: Vec<f64> = (0..1000).map(|i| f64::from(i) * 10.0).collect();
-        let summary = crate::stats::summarize(&samples, &[50.0]);
+        let summary = crate::stats::summarize_on(&samples, &[50.0], 1);
         let curves = [
             Curve { name: "A & B", points: &summary.loss_exceedance, bold: false },
             Curve { name: "Portfolio", points: &summary.loss_exceedance, bold: true },

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::QuantError;
-use crate::rng::Stream;
+use crate::rng::{Stream, to_uniform};
 
 /// z of the 95th percentile of the standard normal: a 90% interval spans ±z.
 const Z95: f64 = 1.644_853_626_951_472_2;
@@ -194,7 +194,7 @@ impl Distribution {
                     return Sampler::Constant(min);
                 }
                 let (alpha, beta) = Self::pert_alpha_beta(min, mode, max, gamma, shape);
-                Sampler::Pert { min, width: max - min, table: PertTable::new(alpha, beta) }
+                Sampler::Pert { min, width: max - min, table: PertTable::shared(alpha, beta) }
             }
             Distribution::Lognormal { p5, p95 } => {
                 let (mu, sigma) = lognormal_params(p5, p95);
@@ -228,7 +228,7 @@ pub enum Sampler {
     Constant(f64),
     Uniform { min: f64, width: f64 },
     Triangular { min: f64, mode: f64, max: f64 },
-    Pert { min: f64, width: f64, table: PertTable },
+    Pert { min: f64, width: f64, table: std::sync::Arc<PertTable> },
     Lognormal { mu: f64, sigma: f64 },
     Normal { mean: f64, sd: f64, min: f64, max: f64 },
 }
@@ -248,7 +248,7 @@ impl Sampler {
                     max - ((1.0 - u) * (max - min) * (max - mode)).sqrt()
                 }
             }
-            Sampler::Pert { min, width, table } => min + width * table.quantile(rng.uniform()),
+            Sampler::Pert { min, width, table } => min + width * table.quantile_of_bits((rng.next_u64() >> 32) as u32),
             Sampler::Lognormal { mu, sigma } => (mu + sigma * standard_normal(rng)).exp(),
             Sampler::Normal { mean, sd, min, max } => loop {
                 // Rejection: validation guarantees at least 0.1% acceptance.
@@ -264,12 +264,30 @@ impl Sampler {
 impl Sampler {
     /// Fills `out` with draws. The match is outside the loop, so each loop is
     /// a tight, branch-free run the compiler can pipeline.
-    pub fn fill(&self, rng: &mut Stream, out: &mut [f64]) {
+    ///
+    /// `bits` is working space for the random bits, at least as long as `out`:
+    /// they are drawn first, in bulk, then turned into values, two loops
+    /// without a dependency chain between iterations.
+    pub fn fill(&self, rng: &mut Stream, out: &mut [f64], bits: &mut [u64]) {
         match self {
             Sampler::Constant(v) => out.fill(*v),
-            Sampler::Uniform { min, width } => out.iter_mut().for_each(|x| *x = min + width * rng.uniform()),
+            Sampler::Uniform { min, width } => {
+                let bits = &mut bits[..out.len()];
+                rng.fill_u64(bits);
+                out.iter_mut().zip(bits.iter()).for_each(|(x, b)| *x = min + width * to_uniform(*b));
+            }
             Sampler::Pert { min, width, table } => {
-                out.iter_mut().for_each(|x| *x = min + width * table.quantile(rng.uniform()))
+                // Two draws from each 64-bit number: its high and low halves.
+                let bits = &mut bits[..out.len().div_ceil(2)];
+                rng.fill_u64(bits);
+                let mut pairs = out.chunks_exact_mut(2);
+                for (pair, b) in (&mut pairs).zip(bits.iter()) {
+                    pair[0] = min + width * table.quantile_of_bits((b >> 32) as u32);
+                    pair[1] = min + width * table.quantile_of_bits(*b as u32);
+                }
+                if let [last] = pairs.into_remainder() {
+                    *last = min + width * table.quantile_of_bits((bits[bits.len() - 1] >> 32) as u32);
+                }
             }
             other => out.iter_mut().for_each(|x| *x = other.draw(rng)),
         }
@@ -313,7 +331,34 @@ fn log_grids() -> &'static (Vec<f64>, Vec<f64>) {
 /// Cells of the probability grid (the table has one more point).
 const PROBABILITY_CELLS: usize = 1 << 12;
 
+/// Recently built tables, by shape: portfolios often repeat an estimate
+/// (the same vulnerability range in many scenarios), and a table costs
+/// thousands of exponentials to build.
+/// A table with the (α, β) bits it was built for.
+type Keyed = ((u64, u64), std::sync::Arc<PertTable>);
+static RECENT_TABLES: std::sync::Mutex<Vec<Keyed>> = std::sync::Mutex::new(Vec::new());
+/// Tables kept: 64 × 16 KiB.
+const RECENT_TABLES_KEPT: usize = 64;
+
 impl PertTable {
+    /// The table for Beta(α, β), built or reused from the recent ones.
+    pub fn shared(alpha: f64, beta: f64) -> std::sync::Arc<PertTable> {
+        let key = (alpha.to_bits(), beta.to_bits());
+        let found =
+            RECENT_TABLES.lock().ok().and_then(|recent| recent.iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone()));
+        if let Some(table) = found {
+            return table;
+        }
+        let table = std::sync::Arc::new(PertTable::new(alpha, beta));
+        if let Ok(mut recent) = RECENT_TABLES.lock() {
+            if recent.len() == RECENT_TABLES_KEPT {
+                recent.remove(0);
+            }
+            recent.push((key, table.clone()));
+        }
+        table
+    }
+
     pub fn new(alpha: f64, beta: f64) -> PertTable {
         let h = 1.0 / DENSITY_CELLS as f64;
         let (ln_x, ln_1mx) = log_grids();
@@ -353,6 +398,19 @@ impl PertTable {
         }
         quantiles.push(1.0);
         PertTable { quantiles }
+    }
+
+    /// The quantile at the uniform that 32 random bits stand for: the top
+    /// 12 bits pick the cell, the other 20 the position inside it (the
+    /// uniform's resolution, 2^-32, is far below the table's own error).
+    /// Integer work only, no clamping: the bulk draws' inner loop, which gets
+    /// two draws from each 64-bit random number.
+    #[inline(always)]
+    pub fn quantile_of_bits(&self, bits: u32) -> f64 {
+        let j = (bits >> 20) as usize;
+        let frac = (f64::from(bits & 0xF_FFFF) + 0.5) * (1.0 / 1_048_576.0);
+        let (lo, hi) = (f64::from(self.quantiles[j]), f64::from(self.quantiles[j + 1]));
+        lo + frac * (hi - lo)
     }
 
     /// The u-quantile, u in (0, 1).

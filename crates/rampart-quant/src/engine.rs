@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::{Distribution, Sampler, poisson};
 use crate::rng::Stream;
-use crate::stats::{Summary, exceedance, summarize};
+use crate::stats::{Summary, exceedance, summarize_on};
 use crate::{ENGINE_VERSION, Mode};
 
 /// Iterations per stream. Fixed, so results never depend on the thread count.
@@ -164,10 +164,17 @@ impl Compiled {
     }
 
     /// Multiplies `values` by the fraction the controls on `target` leave.
-    fn apply_controls(&self, target: ControlTarget, rng: &mut Stream, values: &mut [f64], scratch: &mut [f64]) {
+    fn apply_controls(
+        &self,
+        target: ControlTarget,
+        rng: &mut Stream,
+        values: &mut [f64],
+        scratch: &mut [f64],
+        bits: &mut [u64],
+    ) {
         for (t, by) in &self.controls {
             if *t == target {
-                by.fill(rng, scratch);
+                by.fill(rng, scratch, bits);
                 values.iter_mut().zip(scratch.iter()).for_each(|(v, r)| *v *= 1.0 - r);
             }
         }
@@ -184,27 +191,27 @@ impl Compiled {
         out: &mut [f64],
     ) {
         let n = out.len();
-        let Buffers { lef, other, scratch } = buffers;
-        let (lef, other, scratch) = (&mut lef[..n], &mut other[..n], &mut scratch[..n]);
+        let Buffers { lef, other, scratch, bits } = buffers;
+        let (lef, other, scratch, bits) = (&mut lef[..n], &mut other[..n], &mut scratch[..n], &mut bits[..n]);
         // Loss event frequency = threat event frequency × vulnerability.
-        self.frequency.0.fill(rng, lef);
+        self.frequency.0.fill(rng, lef, bits);
         if let Some(action) = &self.frequency.1 {
-            action.fill(rng, other);
+            action.fill(rng, other, bits);
             lef.iter_mut().zip(other.iter()).for_each(|(f, a)| *f *= a);
         }
         if apply {
-            self.apply_controls(ControlTarget::Tef, controls, lef, scratch);
+            self.apply_controls(ControlTarget::Tef, controls, lef, scratch, bits);
         }
-        self.vulnerability.0.fill(rng, other);
+        self.vulnerability.0.fill(rng, other, bits);
         if let Some(resistance) = &self.vulnerability.1 {
-            resistance.fill(rng, scratch);
+            resistance.fill(rng, scratch, bits);
             other
                 .iter_mut()
                 .zip(scratch.iter())
                 .for_each(|(capability, rs)| *capability = f64::from(u8::from(*capability > *rs)));
         }
         if apply {
-            self.apply_controls(ControlTarget::Vulnerability, controls, other, scratch);
+            self.apply_controls(ControlTarget::Vulnerability, controls, other, scratch, bits);
         }
         lef.iter_mut().zip(other.iter()).for_each(|(f, v)| *f *= v);
         match mode {
@@ -212,14 +219,14 @@ impl Compiled {
                 // One loss magnitude per year, drawn form by form.
                 let mut forms = self.primary.iter();
                 if let Some(first) = forms.next() {
-                    first.fill(rng, other);
+                    first.fill(rng, other, bits);
                 }
                 for form in forms {
-                    form.fill(rng, scratch);
+                    form.fill(rng, scratch, bits);
                     other.iter_mut().zip(scratch.iter()).for_each(|(m, x)| *m += x);
                 }
                 if let Some((frequency, magnitude)) = &self.secondary {
-                    frequency.fill(rng, scratch);
+                    frequency.fill(rng, scratch, bits);
                     for (m, f) in other.iter_mut().zip(scratch.iter()) {
                         *m += f * magnitude.draw(rng);
                     }
@@ -234,7 +241,7 @@ impl Compiled {
             }
         }
         if apply {
-            self.apply_controls(ControlTarget::LossMagnitude, controls, out, scratch);
+            self.apply_controls(ControlTarget::LossMagnitude, controls, out, scratch, bits);
         }
     }
 }
@@ -247,11 +254,13 @@ struct Buffers {
     lef: Vec<f64>,
     other: Vec<f64>,
     scratch: Vec<f64>,
+    /// Random bits, drawn in bulk before they become values.
+    bits: Vec<u64>,
 }
 
 impl Buffers {
     fn new() -> Buffers {
-        Buffers { lef: vec![0.0; BLOCK], other: vec![0.0; BLOCK], scratch: vec![0.0; BLOCK] }
+        Buffers { lef: vec![0.0; BLOCK], other: vec![0.0; BLOCK], scratch: vec![0.0; BLOCK], bits: vec![0; BLOCK] }
     }
 }
 
@@ -289,13 +298,13 @@ fn scenario_result(model: &Model, index: usize, threads: usize, samples: &mut [f
     let scenario = &model.scenarios[index];
     let compiled = Compiled::new(scenario);
     simulate(&compiled, index as u64, model, threads, false, samples);
-    let summary = summarize(samples, &model.percentiles);
+    let summary = summarize_on(samples, &model.percentiles, threads);
     let controls = if scenario.controls.is_empty() {
         None
     } else {
         let mut controlled = vec![0.0; samples.len()];
         simulate(&compiled, index as u64, model, threads, true, &mut controlled);
-        let with_controls = summarize(&controlled, &model.percentiles);
+        let with_controls = summarize_on(&controlled, &model.percentiles, threads);
         let annual_cost: f64 = scenario.controls.iter().map(|c| c.cost).sum();
         let reduction = summary.mean - with_controls.mean;
         Some(ControlEffect {
@@ -320,7 +329,9 @@ fn scenario_result(model: &Model, index: usize, threads: usize, samples: &mut [f
 pub fn run(model: &Model, threads: usize) -> RunResult {
     let threads = threads.max(1);
     let n = model.iterations as usize;
-    let mut portfolio = vec![0.0; n];
+    // One scenario is its own portfolio: no second array to fill.
+    let single = model.scenarios.len() == 1;
+    let mut portfolio = if single { Vec::new() } else { vec![0.0; n] };
     let mut scenarios = Vec::with_capacity(model.scenarios.len());
     let side_by_side = model.scenarios.len() >= threads && threads > 1;
     let lanes = if side_by_side { threads } else { 1 };
@@ -339,25 +350,28 @@ pub fn run(model: &Model, threads: usize) -> RunResult {
         } else {
             vec![scenario_result(model, batch[0], threads, &mut buffers[0])]
         };
-        for samples in buffers.iter().take(batch.len()) {
-            for (total, x) in portfolio.iter_mut().zip(samples) {
-                *total += x;
+        if !single {
+            for samples in buffers.iter().take(batch.len()) {
+                for (total, x) in portfolio.iter_mut().zip(samples) {
+                    *total += x;
+                }
             }
         }
         scenarios.extend(results);
     }
+    let totals: &[f64] = if single { &buffers[0] } else { &portfolio };
     let tolerance = model
         .tolerance
         .iter()
         .map(|&(loss, tolerated)| {
-            let probability = exceedance(&portfolio, loss);
+            let probability = exceedance(totals, loss);
             ToleranceCheck { loss, tolerated_probability: tolerated, probability, within: probability <= tolerated }
         })
         .collect();
     // A portfolio of one scenario is that scenario: no need to summarise twice.
     let portfolio = match scenarios.as_slice() {
         [only] => only.summary.clone(),
-        _ => summarize(&portfolio, &model.percentiles),
+        _ => summarize_on(&portfolio, &model.percentiles, threads),
     };
     RunResult {
         engine_version: ENGINE_VERSION.to_string(),
