@@ -19,7 +19,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 /// on each other, so bulk draws ([`Stream::fill_u64`]) advance all of them in
 /// one step the compiler turns into vector instructions, where a single
 /// generator is a serial chain of dependent operations.
-pub const LANES: usize = 4;
+pub const LANES: usize = 2;
 
 /// A stream of random numbers: [`LANES`] xoshiro256++ generators (Blackman and
 /// Vigna: fast, 256 bits of state each, passes BigCrush), read round robin.
@@ -46,10 +46,10 @@ impl Stream {
         Stream { s, buffered: [0; LANES], next: LANES }
     }
 
-    /// Advances every lane once, returning their outputs.
+    /// Advances every lane of `s` once, returning their outputs.
     #[inline(always)]
-    fn step(&mut self) -> [u64; LANES] {
-        let [s0, s1, s2, s3] = &mut self.s;
+    fn step_state(s: &mut [[u64; LANES]; 4]) -> [u64; LANES] {
+        let [s0, s1, s2, s3] = s;
         let mut out = [0u64; LANES];
         for l in 0..LANES {
             out[l] = (s0[l].wrapping_add(s3[l])).rotate_left(23).wrapping_add(s0[l]);
@@ -62,6 +62,11 @@ impl Stream {
             s3[l] = s3[l].rotate_left(45);
         }
         out
+    }
+
+    #[inline(always)]
+    fn step(&mut self) -> [u64; LANES] {
+        Self::step_state(&mut self.s)
     }
 
     #[inline]
@@ -83,10 +88,13 @@ impl Stream {
         for x in head {
             *x = self.next_u64();
         }
+        // The state in locals for the loop, so it can live in registers.
+        let mut state = self.s;
         let mut steps = rest.chunks_exact_mut(LANES);
         for chunk in &mut steps {
-            chunk.copy_from_slice(&self.step());
+            chunk.copy_from_slice(&Self::step_state(&mut state));
         }
+        self.s = state;
         for x in steps.into_remainder() {
             *x = self.next_u64();
         }

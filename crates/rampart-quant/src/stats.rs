@@ -61,8 +61,6 @@ fn on_parts<T: Send>(samples: &[f64], threads: usize, f: impl Fn(&[f64]) -> T + 
 
 /// What the first pass learns from a part of the sample.
 struct FirstPass {
-    min: f64,
-    max: f64,
     /// Per block of [`SUM_BLOCK`] samples: sums of x − shift and of its square.
     sums: Vec<(f64, f64)>,
     /// Samples per radix bucket.
@@ -70,30 +68,35 @@ struct FirstPass {
 }
 
 /// Bits of the order key that pick a bucket in the first pass: sign, exponent
-/// and four mantissa bits (a bucket spans a sixteenth of an octave) for large
-/// samples; two mantissa bits below a million samples, where the smaller
-/// tables stay in the first-level cache and the buckets stay small anyway.
-fn bucket_shift(n: usize) -> u32 {
-    64 - if n >= 1 << 20 { 16 } else { 14 }
-}
+/// and four mantissa bits, so a bucket spans a sixteenth of an octave and the
+/// buckets holding the wanted ranks stay small. (Two mantissa bits made the
+/// tables smaller but the gathered buckets four times larger: slower.)
+const BUCKET_SHIFT: u32 = 64 - 16;
 
-fn first_pass(samples: &[f64], shift: f64, bucket_shift: u32) -> FirstPass {
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut buckets = vec![0u32; 1 << (64 - bucket_shift)];
+fn first_pass(samples: &[f64], shift: f64) -> FirstPass {
+    let mut buckets = vec![0u32; 1 << (64 - BUCKET_SHIFT)];
     let mut sums = Vec::with_capacity(samples.len().div_ceil(SUM_BLOCK));
     for block in samples.chunks(SUM_BLOCK) {
-        let (mut sum, mut squares) = (0.0, 0.0);
-        for &x in block {
-            min = min.min(x);
-            max = max.max(x);
-            let d = x - shift;
-            sum += d;
-            squares += d * d;
-            buckets[(order_key(x) >> bucket_shift) as usize] += 1;
+        // Four running sums each: one would wait on the previous addition.
+        let (mut sum, mut squares) = ([0.0f64; 4], [0.0f64; 4]);
+        let mut quads = block.chunks_exact(4);
+        for q in &mut quads {
+            for lane in 0..4 {
+                let d = q[lane] - shift;
+                sum[lane] += d;
+                squares[lane] += d * d;
+                buckets[(order_key(q[lane]) >> BUCKET_SHIFT) as usize] += 1;
+            }
         }
-        sums.push((sum, squares));
+        for &x in quads.remainder() {
+            let d = x - shift;
+            sum[0] += d;
+            squares[0] += d * d;
+            buckets[(order_key(x) >> BUCKET_SHIFT) as usize] += 1;
+        }
+        sums.push(((sum[0] + sum[1]) + (sum[2] + sum[3]), (squares[0] + squares[1]) + (squares[2] + squares[3])));
     }
-    FirstPass { min, max, sums, buckets }
+    FirstPass { sums, buckets }
 }
 
 /// Summarises `samples`, each pass split over `threads` threads. The result
@@ -104,30 +107,36 @@ pub fn summarize_on(samples: &[f64], percentiles: &[f64], threads: usize) -> Sum
     // One pass for the moments and the radix buckets: sums shifted by the
     // first sample keep the variance accurate without a second pass.
     let shift = samples.first().copied().unwrap_or(0.0);
-    let radix = bucket_shift(n);
-    let mut parts = on_parts(samples, threads, |part| first_pass(part, shift, radix)).into_iter();
-    let mut first = parts.next().unwrap_or_else(|| first_pass(&[], shift, radix));
+    let mut parts = on_parts(samples, threads, |part| first_pass(part, shift)).into_iter();
+    let mut first = parts.next().unwrap_or_else(|| first_pass(&[], shift));
     for p in parts {
-        first.min = first.min.min(p.min);
-        first.max = first.max.max(p.max);
         first.sums.extend(p.sums);
         first.buckets.iter_mut().zip(&p.buckets).for_each(|(a, b)| *a += b);
     }
-    let FirstPass { min, max, sums, buckets } = first;
+    let FirstPass { sums, buckets } = first;
     let (sum, squares) = sums.iter().fold((0.0, 0.0), |(s, q), (bs, bq)| (s + bs, q + bq));
     let mean = shift + sum / nf;
     let stdev = if n > 1 { ((squares - sum * sum / nf) / (nf - 1.0)).max(0.0).sqrt() } else { 0.0 };
 
+    // Every order statistic needed, by radix selection: the two around each
+    // percentile (and p99.9, where the histogram ends), and the extremes.
     let mut requests: Vec<f64> = percentiles.to_vec();
     requests.push(RANGE_PERCENTILE);
-    let mut found = select_percentiles(samples, &buckets, radix, &requests, threads);
+    let positions: Vec<f64> = requests.iter().map(|p| p / 100.0 * (nf - 1.0)).collect();
+    let mut ranks: Vec<usize> = vec![0, n - 1];
+    ranks.extend(positions.iter().flat_map(|pos| [pos.floor() as usize, (pos.floor() as usize + 1).min(n - 1)]));
+    let order = select_ranks(samples, &buckets, ranks, threads);
+    let (min, max) = (order[&0], order[&(n - 1)]);
+    let interpolated = |position: f64| {
+        let k = position.floor() as usize;
+        let (lower, upper) = (order[&k], order[&(k + 1).min(n - 1)]);
+        lower + (position - k as f64) * (upper - lower)
+    };
+    let found: BTreeMap<String, f64> =
+        percentiles.iter().zip(&positions).map(|(p, pos)| (percentile_key(*p), interpolated(*pos))).collect();
     // Heavy tails would squeeze every bin but one into the first few: bins
     // span [min, p99.9] evenly and the last one also holds the rest of the tail.
-    let upper = if percentiles.contains(&RANGE_PERCENTILE) {
-        found[&percentile_key(RANGE_PERCENTILE)]
-    } else {
-        found.remove(&percentile_key(RANGE_PERCENTILE)).unwrap_or(max)
-    };
+    let upper = interpolated(positions[positions.len() - 1]);
     let width = if upper > min { (upper - min) / BINS as f64 } else { 1.0 };
     let per_width = 1.0 / width;
     let mut counts = [0u64; BINS];
@@ -135,7 +144,8 @@ pub fn summarize_on(samples: &[f64], percentiles: &[f64], threads: usize) -> Sum
         // Four interleaved tallies: runs of samples in one bin would otherwise
         // wait on each other's increments.
         let mut tallies = [[0u32; BINS]; 4];
-        let bin = |x: f64| (((x - min) * per_width) as usize).min(BINS - 1);
+        // Clamped as a float, converted through i32: the cheapest conversion.
+        let bin = |x: f64| ((x - min) * per_width).min((BINS - 1) as f64) as i32 as usize;
         let mut quads = part.chunks_exact(4);
         for q in &mut quads {
             tallies[0][bin(q[0])] += 1;
@@ -177,28 +187,18 @@ pub fn summarize_on(samples: &[f64], percentiles: &[f64], threads: usize) -> Sum
 #[inline]
 fn order_key(x: f64) -> u64 {
     let bits = x.to_bits();
-    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+    // Negative: flip every bit; positive: set the sign bit. Branch-free: the
+    // mask is all ones for a negative number, the sign bit alone otherwise.
+    bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
 }
 
-/// Percentiles by radix selection, each interpolated linearly between order
-/// statistics as numpy and pandas do.
+/// The samples at the given ranks (0: the smallest) by radix selection.
 ///
 /// The first pass counted samples per bucket of the top bits of their order
 /// key (`buckets`); a second pass gathers only the buckets holding the wanted
-/// ranks, which are then selected among. Two linear passes instead of one
-/// selection per percentile over the whole sample.
-fn select_percentiles(
-    samples: &[f64],
-    buckets: &[u32],
-    bucket_shift: u32,
-    percentiles: &[f64],
-    threads: usize,
-) -> BTreeMap<String, f64> {
-    let n = samples.len();
-    // The ranks needed: for each percentile, the order statistics around it.
-    let positions: Vec<(f64, f64)> = percentiles.iter().map(|p| (*p, p / 100.0 * (n as f64 - 1.0))).collect();
-    let mut ranks: Vec<usize> =
-        positions.iter().flat_map(|(_, pos)| [pos.floor() as usize, (pos.floor() as usize + 1).min(n - 1)]).collect();
+/// ranks, and each rank is selected inside its bucket. Two linear passes
+/// instead of a sort, or of a selection over the whole sample per rank.
+fn select_ranks(samples: &[f64], buckets: &[u32], mut ranks: Vec<usize>, threads: usize) -> BTreeMap<usize, f64> {
     ranks.sort_unstable();
     ranks.dedup();
     // For each rank: its bucket, and how many samples lie in lower buckets.
@@ -212,7 +212,8 @@ fn select_percentiles(
         located.insert(rank, (bucket, below));
     }
     // Dense bucket → slot map: the second pass is a lookup per sample. At
-    // most 202 ranks (100 percentiles) fit the u8 slots below NONE.
+    // most 204 ranks (100 percentiles, p99.9, the extremes) fit the u8 slots
+    // below NONE.
     const NONE: u8 = u8::MAX;
     let mut slot_of = vec![NONE; buckets.len()];
     let mut slots = 0usize;
@@ -226,7 +227,7 @@ fn select_percentiles(
     for part in on_parts(samples, threads, |part| {
         let mut found: Vec<Vec<f64>> = vec![Vec::new(); slots];
         for &x in part {
-            let slot = slot_of[(order_key(x) >> bucket_shift) as usize];
+            let slot = slot_of[(order_key(x) >> BUCKET_SHIFT) as usize];
             if slot != NONE {
                 found[slot as usize].push(x);
             }
@@ -235,21 +236,14 @@ fn select_percentiles(
     }) {
         gathered.iter_mut().zip(part).for_each(|(all, some)| all.extend(some));
     }
-    // Each wanted rank by selection inside its bucket (a bucket near the
-    // median can hold tens of thousands of samples: no full sort).
-    let mut value_of_rank: BTreeMap<usize, f64> = BTreeMap::new();
-    for (&rank, &(bucket, below)) in &located {
-        let list = &mut gathered[slot_of[bucket] as usize];
-        let (_, value, _) = list.select_nth_unstable_by(rank - below, f64::total_cmp);
-        value_of_rank.insert(rank, *value);
-    }
-    let value_at = |rank: usize| value_of_rank[&rank];
-    positions
+    // Each rank by selection inside its bucket (a bucket near the median can
+    // hold tens of thousands of samples: no full sort).
+    located
         .into_iter()
-        .map(|(p, position)| {
-            let k = position.floor() as usize;
-            let (lower, upper) = (value_at(k), value_at((k + 1).min(n - 1)));
-            (percentile_key(p), lower + (position - k as f64) * (upper - lower))
+        .map(|(rank, (bucket, below))| {
+            let list = &mut gathered[slot_of[bucket] as usize];
+            let (_, value, _) = list.select_nth_unstable_by(rank - below, f64::total_cmp);
+            (rank, *value)
         })
         .collect()
 }
@@ -276,7 +270,7 @@ mod tests {
 
     #[test]
     fn radix_selection_agrees_with_sorting() {
-        // Both bucket widths: below and above a million samples.
+        // A sample smaller and one larger than the bucket table.
         for n in [20_000, 1 << 20] {
             let mut state = 12345u64;
             let mut xs: Vec<f64> = (0..n)
