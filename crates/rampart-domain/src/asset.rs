@@ -71,19 +71,13 @@ impl AssetFields {
         critical: bool,
     ) -> Result<AssetFields, Invalid> {
         let need = |field: &str, text: &str| Need::parse(text).map_err(|e| Invalid::new(field, e.reason));
-        let description = description.trim();
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(Invalid::new("description", format!("must be at most {MAX_DESCRIPTION} characters")));
-        }
-        let owner = owner.trim();
-        if owner.chars().count() > crate::validate::MAX_NAME {
-            return Err(Invalid::new("owner", format!("must be at most {} characters", crate::validate::MAX_NAME)));
-        }
+        let description = crate::validate::optional_text("description", description, MAX_DESCRIPTION)?;
+        let owner = crate::validate::owner(owner)?;
         Ok(AssetFields {
             name: crate::validate::name("name", name)?,
             kind: AssetKind::parse(kind)?,
-            description: description.to_string(),
-            owner: owner.to_string(),
+            description,
+            owner,
             confidentiality: need("confidentiality", confidentiality)?,
             integrity: need("integrity", integrity)?,
             availability: need("availability", availability)?,

@@ -70,14 +70,8 @@ impl ControlFields {
         effort: &str,
         annual_cost: Option<i64>,
     ) -> Result<ControlFields, Invalid> {
-        let description = description.trim();
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(Invalid::new("description", format!("must be at most {MAX_DESCRIPTION} characters")));
-        }
-        let owner = owner.trim();
-        if owner.chars().count() > crate::validate::MAX_NAME {
-            return Err(Invalid::new("owner", format!("must be at most {} characters", crate::validate::MAX_NAME)));
-        }
+        let description = crate::validate::optional_text("description", description, MAX_DESCRIPTION)?;
+        let owner = crate::validate::owner(owner)?;
         if let Some(cost) = annual_cost
             && !(0..=MAX_COST).contains(&cost)
         {
@@ -87,9 +81,9 @@ impl ControlFields {
         let effort = effort.trim();
         Ok(ControlFields {
             name: crate::validate::name("name", name)?,
-            description: description.to_string(),
+            description,
             status: ControlStatus::parse(status)?,
-            owner: owner.to_string(),
+            owner,
             eta: if eta.is_empty() { None } else { Some(check_date("eta", eta)?) },
             effort: if effort.is_empty() { None } else { Some(Effort::parse(effort)?) },
             annual_cost,

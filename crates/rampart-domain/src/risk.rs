@@ -77,14 +77,8 @@ impl RiskFields {
         review_every_days: Option<u32>,
         matrix: &RiskMatrix,
     ) -> Result<RiskFields, Invalid> {
-        let description = description.trim();
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(Invalid::new("description", format!("must be at most {MAX_DESCRIPTION} characters")));
-        }
-        let owner = owner.trim();
-        if owner.chars().count() > crate::validate::MAX_NAME {
-            return Err(Invalid::new("owner", format!("must be at most {} characters", crate::validate::MAX_NAME)));
-        }
+        let description = crate::validate::optional_text("description", description, MAX_DESCRIPTION)?;
+        let owner = crate::validate::owner(owner)?;
         if let Some(days) = review_every_days
             && !(1..=MAX_REVIEW_DAYS).contains(&days)
         {
@@ -93,8 +87,8 @@ impl RiskFields {
         ratings.check(matrix)?;
         Ok(RiskFields {
             name: crate::validate::name("name", name)?,
-            description: description.to_string(),
-            owner: owner.to_string(),
+            description,
+            owner,
             threat_id: threat_id.map(str::trim).filter(|t| !t.is_empty()).map(String::from),
             ratings,
             treatment: Treatment::parse(treatment)?,

@@ -32,14 +32,11 @@ fn cut(text: &str, max: usize) -> String {
 impl ThreatFields {
     /// A threat written by hand.
     pub fn custom(name: &str, category: &str, description: &str) -> Result<ThreatFields, Invalid> {
-        let description = description.trim();
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(Invalid::new("description", format!("must be at most {MAX_DESCRIPTION} characters")));
-        }
+        let description = crate::validate::optional_text("description", description, MAX_DESCRIPTION)?;
         Ok(ThreatFields {
             name: crate::validate::name("name", name)?,
             category: crate::validate::label("category", category)?,
-            description: description.to_string(),
+            description,
             source: SOURCE_CUSTOM.to_string(),
             external_id: None,
         })

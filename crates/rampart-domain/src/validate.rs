@@ -41,6 +41,21 @@ pub fn label(field: &str, raw: &str) -> Result<String, Invalid> {
     bounded_text(field, raw, MAX_LABEL)
 }
 
+/// Checks free text that may be empty, such as a description (trimmed, at
+/// most `max` characters).
+pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let text = raw.trim();
+    if text.chars().count() > max {
+        return Err(Invalid::new(field, format!("must be at most {max} characters")));
+    }
+    Ok(text.to_string())
+}
+
+/// An owner's name: optional, at most 120 characters.
+pub fn owner(raw: &str) -> Result<String, Invalid> {
+    optional_text("owner", raw, MAX_NAME)
+}
+
 fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
     let text = raw.trim();
     if text.is_empty() {
