@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rampart_domain::risk::{Decision, MAX_REVIEW_DAYS, Ratings, RiskFields, Treatment};
 use rampart_domain::risk_matrix::{Rating, RiskMatrix};
 use rampart_domain::{Invalid, PageRequest, Permission, Role};
-use rampart_store::{AssetFilter, HeatCell, RiskLink, ThreatFilter, VulnerabilityFilter, now_ms};
+use rampart_store::{AcceptanceQueue, AssetFilter, HeatCell, RiskLink, ThreatFilter, VulnerabilityFilter, now_ms};
 use serde::Deserialize;
 
 use super::heatmap::matrix_svg;
@@ -225,9 +225,19 @@ struct Row {
     quantified: bool,
 }
 
+/// An acceptance needing attention, on the register page.
+struct Attention {
+    scenario_id: String,
+    scenario_name: String,
+    approver: String,
+    when: String,
+}
+
 #[derive(Template)]
 #[template(path = "scenarios.html")]
 struct ListPage {
+    awaiting: Vec<Attention>,
+    expiring: Vec<Attention>,
     shell: Shell,
     risk_tab: &'static str,
     org_name: String,
@@ -305,11 +315,26 @@ async fn list_page(
         })
         .collect();
     let choices = choices(state, org_id, &form, &matrix).await?;
+    let attention = |queue: Vec<rampart_store::RiskAcceptance>, expiring: bool| -> Vec<Attention> {
+        queue
+            .into_iter()
+            .map(|a| Attention {
+                when: crate::api::rfc3339(if expiring { a.expires_at } else { a.submitted_at })[..10].to_string(),
+                scenario_id: a.scenario_id,
+                scenario_name: a.scenario_name,
+                approver: a.approver_email,
+            })
+            .collect()
+    };
+    let awaiting = attention(state.store.acceptance_queue(org_id, AcceptanceQueue::AwaitingDecision).await?, false);
+    let expiring = attention(state.store.acceptance_queue(org_id, AcceptanceQueue::ExpiringOrExpired).await?, true);
     let shell = Shell::of(state, &org.browser, "Risk register", "risk").await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(
         status,
         &ListPage {
+            awaiting,
+            expiring,
             shell,
             risk_tab: "scenarios",
             org_name: org.actor.org_name.clone(),

@@ -391,6 +391,7 @@ store_test!(the_risk_pages_rate_accept_and_quantify_a_scenario, |store| {
         )
         .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.html);
+    assert!(analyst.get("/risk/scenarios").await.html.contains("Awaiting a decision"));
     let mut admin = Browser::new(&app);
     let admin_csrf = admin.login(&org.admin.email, PASSWORD).await.csrf();
     let page = admin.get(&path).await;
@@ -405,6 +406,17 @@ store_test!(the_risk_pages_rate_accept_and_quantify_a_scenario, |store| {
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
     assert!(analyst.get(&path).await.html.contains("in force"));
+    assert!(!analyst.get("/risk/scenarios").await.html.contains("Awaiting a decision"));
+    store
+        .execute_raw_for_tests(&format!(
+            "UPDATE risk_acceptances SET expires_at = {}",
+            rampart_store::now_ms() + 86_400_000
+        ))
+        .await
+        .unwrap();
+    let register = analyst.get("/risk/scenarios").await.html;
+    assert!(register.contains("Acceptances expiring or expired"), "the reminder shows on the register");
+    assert!(analyst.get(&path).await.html.contains("expiring soon"));
 
     // The matrix: read-only for analysts; a too-small matrix is refused with the reason.
     assert!(analyst.get("/risk/matrix").await.html.contains("Only an admin"));
