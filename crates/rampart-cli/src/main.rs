@@ -124,16 +124,19 @@ fn init_logging(format: LogFormat) {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.global.log_format);
     let outcome = match cli.command {
-        // Pure computations need no database and no async runtime (nor the
-        // runtime's worker threads competing with the simulation's).
+        // Pure computations log nothing and need no database and no async
+        // runtime (nor the runtime's worker threads competing with the
+        // simulation's): they start at once.
         Command::Cvss { vectors, stdin, json } => cvss::run(vectors, stdin, json),
         Command::Quant(QuantCommand::Run(args)) => quant::run(args),
-        command => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-            Ok(runtime) => runtime.block_on(commands::run(cli.global, command)),
-            Err(e) => Err(anyhow::anyhow!("cannot start the runtime: {e}")),
-        },
+        command => {
+            init_logging(cli.global.log_format);
+            match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(runtime) => runtime.block_on(commands::run(cli.global, command)),
+                Err(e) => Err(anyhow::anyhow!("cannot start the runtime: {e}")),
+            }
+        }
     };
     match outcome {
         Ok(code) => code,

@@ -40,30 +40,90 @@ pub fn percentile_key(p: f64) -> String {
     format!("p{}", text.trim_end_matches(".0"))
 }
 
-/// Moments are summed per block of this many samples, and the blocks' sums
-/// added in order, so the result is the same whatever the thread count.
-const SUM_BLOCK: usize = 1 << 16;
+/// A simulated value: scenario losses are kept as f32, portfolio sums as f64.
+pub trait Sample: Copy + Send + Sync + 'static {
+    fn value(self) -> f64;
+    /// A u64 whose unsigned order is the numeric order of the value (finite
+    /// values); its top bits pick the radix bucket.
+    fn order_key(self) -> u64;
+    fn total_cmp(&self, other: &Self) -> std::cmp::Ordering;
+}
 
-/// Runs `f` on up to `threads` consecutive parts of `samples` (each a whole
-/// number of [`SUM_BLOCK`]s), in parallel, and returns the results in order.
-fn on_parts<T: Send>(samples: &[f64], threads: usize, f: impl Fn(&[f64]) -> T + Sync) -> Vec<T> {
+impl Sample for f64 {
+    #[inline(always)]
+    fn value(self) -> f64 {
+        self
+    }
+
+    #[inline(always)]
+    fn order_key(self) -> u64 {
+        let bits = self.to_bits();
+        // Negative: flip every bit; positive: set the sign bit. Branch-free: the
+        // mask is all ones for a negative number, the sign bit alone otherwise.
+        bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
+    }
+
+    fn total_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        f64::total_cmp(self, other)
+    }
+}
+
+impl Sample for f32 {
+    #[inline(always)]
+    fn value(self) -> f64 {
+        f64::from(self)
+    }
+
+    #[inline(always)]
+    fn order_key(self) -> u64 {
+        let bits = self.to_bits();
+        u64::from(bits ^ (((bits as i32 >> 31) as u32) | (1 << 31))) << 32
+    }
+
+    fn total_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        f32::total_cmp(self, other)
+    }
+}
+
+/// Moments are taken per block of this many samples and the blocks combined
+/// in order, so the result is the same whatever the thread count. It is the
+/// simulation's chunk size, so the simulation can tally its chunks itself.
+pub(crate) const SUM_BLOCK: usize = 1 << 14;
+
+/// Runs `f(start, part)` on up to `threads` consecutive parts of `samples`
+/// (each a whole number of [`SUM_BLOCK`]s, `start` its first index), in
+/// parallel, and returns the results in order.
+fn on_parts<S: Sample, T: Send>(samples: &[S], threads: usize, f: impl Fn(usize, &[S]) -> T + Sync) -> Vec<T> {
     let blocks = samples.len().div_ceil(SUM_BLOCK).max(1);
     let threads = threads.clamp(1, blocks);
     if threads == 1 {
-        return vec![f(samples)];
+        return vec![f(0, samples)];
     }
     let part = blocks.div_ceil(threads) * SUM_BLOCK;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = samples.chunks(part).map(|chunk| scope.spawn(|| f(chunk))).collect();
+        let f = &f;
+        let handles: Vec<_> =
+            samples.chunks(part).enumerate().map(|(i, chunk)| scope.spawn(move || f(i * part, chunk))).collect();
         handles.into_iter().map(|h| h.join().expect("a summary thread panicked")).collect()
     })
 }
 
-/// What the first pass learns from a part of the sample.
-struct FirstPass {
-    /// Per block of [`SUM_BLOCK`] samples: sums of x − shift and of its square.
-    sums: Vec<(f64, f64)>,
-    /// Samples per radix bucket.
+/// The moments of one block of samples: count, mean and sum of squared
+/// deviations (computed around the block's first value, so a block of equal
+/// values has exactly zero spread).
+#[derive(Debug, Clone, Copy)]
+struct BlockMoments {
+    n: f64,
+    mean: f64,
+    m2: f64,
+}
+
+/// What the first pass learns: moments per block (keyed by the block's
+/// position, so they combine in the same order whichever thread made them)
+/// and the radix bucket counts.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    blocks: Vec<(usize, BlockMoments)>,
     buckets: Vec<u32>,
 }
 
@@ -73,50 +133,92 @@ struct FirstPass {
 /// tables smaller but the gathered buckets four times larger: slower.)
 const BUCKET_SHIFT: u32 = 64 - 16;
 
-fn first_pass(samples: &[f64], shift: f64) -> FirstPass {
-    let mut buckets = vec![0u32; 1 << (64 - BUCKET_SHIFT)];
-    let mut sums = Vec::with_capacity(samples.len().div_ceil(SUM_BLOCK));
-    for block in samples.chunks(SUM_BLOCK) {
+impl Tally {
+    pub(crate) fn new() -> Tally {
+        Tally { blocks: Vec::new(), buckets: vec![0u32; 1 << (64 - BUCKET_SHIFT)] }
+    }
+
+    /// Counts one block (the block at `position` of the whole sample).
+    pub(crate) fn add_block<S: Sample>(&mut self, position: usize, block: &[S]) {
+        let Some(first) = block.first() else { return };
+        let shift = first.value();
         // Four running sums each: one would wait on the previous addition.
         let (mut sum, mut squares) = ([0.0f64; 4], [0.0f64; 4]);
         let mut quads = block.chunks_exact(4);
         for q in &mut quads {
             for lane in 0..4 {
-                let d = q[lane] - shift;
+                let d = q[lane].value() - shift;
                 sum[lane] += d;
                 squares[lane] += d * d;
-                buckets[(order_key(q[lane]) >> BUCKET_SHIFT) as usize] += 1;
+                self.buckets[(q[lane].order_key() >> BUCKET_SHIFT) as usize] += 1;
             }
         }
         for &x in quads.remainder() {
-            let d = x - shift;
+            let d = x.value() - shift;
             sum[0] += d;
             squares[0] += d * d;
-            buckets[(order_key(x) >> BUCKET_SHIFT) as usize] += 1;
+            self.buckets[(x.order_key() >> BUCKET_SHIFT) as usize] += 1;
         }
-        sums.push(((sum[0] + sum[1]) + (sum[2] + sum[3]), (squares[0] + squares[1]) + (squares[2] + squares[3])));
+        let n = block.len() as f64;
+        let (sum, squares) =
+            ((sum[0] + sum[1]) + (sum[2] + sum[3]), (squares[0] + squares[1]) + (squares[2] + squares[3]));
+        self.blocks.push((position, BlockMoments { n, mean: shift + sum / n, m2: (squares - sum * sum / n).max(0.0) }));
     }
-    FirstPass { sums, buckets }
+
+    /// Adds another part's tally.
+    pub(crate) fn merge(&mut self, other: Tally) {
+        self.blocks.extend(other.blocks);
+        self.buckets.iter_mut().zip(&other.buckets).for_each(|(a, b)| *a += b);
+    }
+
+    /// Mean and sample standard deviation: the blocks combined in position
+    /// order (Chan et al.'s pairwise update).
+    fn moments(&mut self) -> (f64, f64) {
+        self.blocks.sort_unstable_by_key(|(position, _)| *position);
+        let mut total = BlockMoments { n: 0.0, mean: 0.0, m2: 0.0 };
+        for (_, b) in &self.blocks {
+            let n = total.n + b.n;
+            let delta = b.mean - total.mean;
+            total = BlockMoments {
+                n,
+                mean: total.mean + delta * b.n / n,
+                m2: total.m2 + b.m2 + delta * delta * total.n * b.n / n,
+            };
+        }
+        let stdev = if total.n > 1.0 { (total.m2 / (total.n - 1.0)).sqrt() } else { 0.0 };
+        (total.mean, stdev)
+    }
 }
 
 /// Summarises `samples`, each pass split over `threads` threads. The result
 /// is the same whatever the thread count.
-pub fn summarize_on(samples: &[f64], percentiles: &[f64], threads: usize) -> Summary {
+pub fn summarize_on<S: Sample>(samples: &[S], percentiles: &[f64], threads: usize) -> Summary {
+    let parts = on_parts(samples, threads, |start, part| {
+        let mut tally = Tally::new();
+        for (i, block) in part.chunks(SUM_BLOCK).enumerate() {
+            tally.add_block(start + i * SUM_BLOCK, block);
+        }
+        tally
+    });
+    let mut tally = Tally::new();
+    for part in parts {
+        tally.merge(part);
+    }
+    summarize_tallied(samples, tally, percentiles, threads)
+}
+
+/// Summarises `samples` whose first pass is already done (the simulation
+/// tallies each chunk while it is still in the cache).
+pub(crate) fn summarize_tallied<S: Sample>(
+    samples: &[S],
+    mut tally: Tally,
+    percentiles: &[f64],
+    threads: usize,
+) -> Summary {
     let n = samples.len();
     let nf = n as f64;
-    // One pass for the moments and the radix buckets: sums shifted by the
-    // first sample keep the variance accurate without a second pass.
-    let shift = samples.first().copied().unwrap_or(0.0);
-    let mut parts = on_parts(samples, threads, |part| first_pass(part, shift)).into_iter();
-    let mut first = parts.next().unwrap_or_else(|| first_pass(&[], shift));
-    for p in parts {
-        first.sums.extend(p.sums);
-        first.buckets.iter_mut().zip(&p.buckets).for_each(|(a, b)| *a += b);
-    }
-    let FirstPass { sums, buckets } = first;
-    let (sum, squares) = sums.iter().fold((0.0, 0.0), |(s, q), (bs, bq)| (s + bs, q + bq));
-    let mean = shift + sum / nf;
-    let stdev = if n > 1 { ((squares - sum * sum / nf) / (nf - 1.0)).max(0.0).sqrt() } else { 0.0 };
+    let (mean, stdev) = tally.moments();
+    let buckets = tally.buckets;
 
     // Every order statistic needed, by radix selection: the two around each
     // percentile (and p99.9, where the histogram ends), and the extremes.
@@ -140,12 +242,12 @@ pub fn summarize_on(samples: &[f64], percentiles: &[f64], threads: usize) -> Sum
     let width = if upper > min { (upper - min) / BINS as f64 } else { 1.0 };
     let per_width = 1.0 / width;
     let mut counts = [0u64; BINS];
-    for part in on_parts(samples, threads, |part| {
+    for part in on_parts(samples, threads, |_, part| {
         // Four interleaved tallies: runs of samples in one bin would otherwise
         // wait on each other's increments.
         let mut tallies = [[0u32; BINS]; 4];
         // Clamped as a float, converted through i32: the cheapest conversion.
-        let bin = |x: f64| ((x - min) * per_width).min((BINS - 1) as f64) as i32 as usize;
+        let bin = |x: S| ((x.value() - min) * per_width).min((BINS - 1) as f64) as i32 as usize;
         let mut quads = part.chunks_exact(4);
         for q in &mut quads {
             tallies[0][bin(q[0])] += 1;
@@ -183,22 +285,18 @@ pub fn summarize_on(samples: &[f64], percentiles: &[f64], threads: usize) -> Sum
     Summary { mean, stdev, min, max, percentiles: found, histogram, loss_exceedance }
 }
 
-/// A u64 whose unsigned order is the numeric order of `x` (finite values).
-#[inline]
-fn order_key(x: f64) -> u64 {
-    let bits = x.to_bits();
-    // Negative: flip every bit; positive: set the sign bit. Branch-free: the
-    // mask is all ones for a negative number, the sign bit alone otherwise.
-    bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
-}
-
 /// The samples at the given ranks (0: the smallest) by radix selection.
 ///
 /// The first pass counted samples per bucket of the top bits of their order
 /// key (`buckets`); a second pass gathers only the buckets holding the wanted
 /// ranks, and each rank is selected inside its bucket. Two linear passes
 /// instead of a sort, or of a selection over the whole sample per rank.
-fn select_ranks(samples: &[f64], buckets: &[u32], mut ranks: Vec<usize>, threads: usize) -> BTreeMap<usize, f64> {
+fn select_ranks<S: Sample>(
+    samples: &[S],
+    buckets: &[u32],
+    mut ranks: Vec<usize>,
+    threads: usize,
+) -> BTreeMap<usize, f64> {
     ranks.sort_unstable();
     ranks.dedup();
     // For each rank: its bucket, and how many samples lie in lower buckets.
@@ -223,11 +321,11 @@ fn select_ranks(samples: &[f64], buckets: &[u32], mut ranks: Vec<usize>, threads
             slots += 1;
         }
     }
-    let mut gathered: Vec<Vec<f64>> = vec![Vec::new(); slots];
-    for part in on_parts(samples, threads, |part| {
-        let mut found: Vec<Vec<f64>> = vec![Vec::new(); slots];
+    let mut gathered: Vec<Vec<S>> = vec![Vec::new(); slots];
+    for part in on_parts(samples, threads, |_, part| {
+        let mut found: Vec<Vec<S>> = vec![Vec::new(); slots];
         for &x in part {
-            let slot = slot_of[(order_key(x) >> BUCKET_SHIFT) as usize];
+            let slot = slot_of[(x.order_key() >> BUCKET_SHIFT) as usize];
             if slot != NONE {
                 found[slot as usize].push(x);
             }
@@ -242,15 +340,15 @@ fn select_ranks(samples: &[f64], buckets: &[u32], mut ranks: Vec<usize>, threads
         .into_iter()
         .map(|(rank, (bucket, below))| {
             let list = &mut gathered[slot_of[bucket] as usize];
-            let (_, value, _) = list.select_nth_unstable_by(rank - below, f64::total_cmp);
-            (rank, *value)
+            let (_, value, _) = list.select_nth_unstable_by(rank - below, S::total_cmp);
+            (rank, value.value())
         })
         .collect()
 }
 
 /// The share of `samples` above `loss`.
-pub fn exceedance(samples: &[f64], loss: f64) -> f64 {
-    samples.iter().filter(|x| **x > loss).count() as f64 / samples.len() as f64
+pub fn exceedance<S: Sample>(samples: &[S], loss: f64) -> f64 {
+    samples.iter().filter(|x| x.value() > loss).count() as f64 / samples.len() as f64
 }
 
 #[cfg(test)]
@@ -282,6 +380,16 @@ mod tests {
                 .collect();
             let wanted = [0.1, 5.0, 33.3, 50.0, 90.0, 99.0, 99.9];
             let fast = summarize_on(&xs, &wanted, 3).percentiles;
+            // The same ranks among the values rounded to f32, as scenarios keep them.
+            let mut narrow: Vec<f32> = xs.iter().map(|x| *x as f32).collect();
+            let fast_narrow = summarize_on(&narrow, &wanted, 2).percentiles;
+            narrow.sort_by(f32::total_cmp);
+            for p in wanted {
+                let pos = p / 100.0 * (narrow.len() as f64 - 1.0);
+                let k = pos.floor() as usize;
+                let (lo, hi) = (f64::from(narrow[k]), f64::from(narrow[k + 1]));
+                assert_eq!(fast_narrow[&percentile_key(p)], lo + (pos - k as f64) * (hi - lo), "f32 n={n} p{p}");
+            }
             xs.sort_by(f64::total_cmp);
             for p in wanted {
                 let pos = p / 100.0 * (xs.len() as f64 - 1.0);
