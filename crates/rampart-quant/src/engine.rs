@@ -357,36 +357,60 @@ pub fn run(model: &Model, threads: usize) -> RunResult {
     let mut portfolio = if single { Vec::new() } else { vec![0.0; n] };
     let mut scenarios = Vec::with_capacity(model.scenarios.len());
     let side_by_side = model.scenarios.len() >= threads && threads > 1;
-    let lanes = if side_by_side { threads } else { 1 };
-    let mut buffers: Vec<Vec<f32>> = (0..lanes).map(|_| vec![0.0; n]).collect();
-    let indices: Vec<usize> = (0..model.scenarios.len()).collect();
-    for batch in indices.chunks(lanes) {
-        let results: Vec<ScenarioResult> = if side_by_side {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = batch
-                    .iter()
-                    .zip(buffers.iter_mut())
-                    .map(|(&index, samples)| scope.spawn(move || scenario_result(model, index, 1, samples)))
-                    .collect();
-                handles.into_iter().map(|h| h.join().expect("a simulation thread panicked")).collect()
-            })
-        } else {
-            vec![scenario_result(model, batch[0], threads, &mut buffers[0])]
-        };
-        if !single {
-            for samples in buffers.iter().take(batch.len()) {
-                for (total, x) in portfolio.iter_mut().zip(samples) {
+    // Kept for the tolerance check of a one-scenario model.
+    let mut last = Vec::new();
+    if side_by_side {
+        // One worker per thread for the whole run, worker w taking scenarios
+        // w, w + threads, …; each hands its sample array to this thread with
+        // the result, which adds it into the portfolio in scenario order (so
+        // sums do not depend on timing) and hands the array back.
+        std::thread::scope(|scope| {
+            let mut inboxes = Vec::new();
+            let mut outboxes = Vec::new();
+            for w in 0..threads {
+                let (to_main, from_worker) = std::sync::mpsc::channel::<(ScenarioResult, Vec<f32>)>();
+                let (to_worker, from_main) = std::sync::mpsc::channel::<Vec<f32>>();
+                to_worker.send(vec![0.0; n]).expect("the worker is listening");
+                scope.spawn(move || {
+                    for index in (w..model.scenarios.len()).step_by(threads) {
+                        let Ok(mut samples) = from_main.recv() else { return };
+                        let result = scenario_result(model, index, 1, &mut samples);
+                        if to_main.send((result, samples)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                inboxes.push(from_worker);
+                outboxes.push(to_worker);
+            }
+            for index in 0..model.scenarios.len() {
+                let w = index % threads;
+                let (result, samples) = inboxes[w].recv().expect("a simulation thread panicked");
+                for (total, x) in portfolio.iter_mut().zip(&samples) {
+                    *total += f64::from(*x);
+                }
+                scenarios.push(result);
+                // The worker may have finished; then the array is not needed.
+                let _ = outboxes[w].send(samples);
+            }
+        });
+    } else {
+        let mut samples = vec![0.0f32; n];
+        for index in 0..model.scenarios.len() {
+            scenarios.push(scenario_result(model, index, threads, &mut samples));
+            if !single {
+                for (total, x) in portfolio.iter_mut().zip(&samples) {
                     *total += f64::from(*x);
                 }
             }
         }
-        scenarios.extend(results);
+        last = samples;
     }
     let tolerance = model
         .tolerance
         .iter()
         .map(|&(loss, tolerated)| {
-            let probability = if single { exceedance(&buffers[0], loss) } else { exceedance(&portfolio, loss) };
+            let probability = if single { exceedance(&last, loss) } else { exceedance(&portfolio, loss) };
             ToleranceCheck { loss, tolerated_probability: tolerated, probability, within: probability <= tolerated }
         })
         .collect();
