@@ -308,11 +308,13 @@ fn simulate(
             handles.into_iter().map(|h| h.join().expect("a simulation thread panicked")).collect()
         })
     };
-    let mut merged = Tally::new();
-    for t in tallies {
-        merged.merge(t);
-    }
-    merged
+    tallies
+        .into_iter()
+        .reduce(|mut all, t| {
+            all.merge(t);
+            all
+        })
+        .unwrap_or_else(Tally::new)
 }
 
 /// Simulates and summarises one scenario into `samples` (left holding its

@@ -200,10 +200,13 @@ pub fn summarize_on<S: Sample>(samples: &[S], percentiles: &[f64], threads: usiz
         }
         tally
     });
-    let mut tally = Tally::new();
-    for part in parts {
-        tally.merge(part);
-    }
+    let tally = parts
+        .into_iter()
+        .reduce(|mut all, part| {
+            all.merge(part);
+            all
+        })
+        .unwrap_or_else(Tally::new);
     summarize_tallied(samples, tally, percentiles, threads)
 }
 

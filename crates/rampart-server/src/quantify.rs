@@ -23,6 +23,11 @@ impl QuantLimits {
     pub fn new(max_iterations: u64) -> Self {
         Self { max_iterations, slot: std::sync::Arc::new(tokio::sync::Semaphore::new(1)) }
     }
+
+    /// Iterations of a run that does not say: [`DEFAULT_ITERATIONS`] within the cap.
+    pub fn default_iterations(&self) -> u64 {
+        DEFAULT_ITERATIONS.min(self.max_iterations)
+    }
 }
 
 /// Iterations when the request does not say.
@@ -92,7 +97,7 @@ impl RunOptions {
         tolerance: Vec<[f64; 2]>,
     ) -> Result<ModelSpec, Problem> {
         let cap = limits.max_iterations;
-        let iterations = self.iterations.unwrap_or(DEFAULT_ITERATIONS.min(cap));
+        let iterations = self.iterations.unwrap_or_else(|| limits.default_iterations());
         if iterations == 0 || iterations > cap {
             return Err(invalid("iterations".into(), format!("must be between 1 and {cap} (the server's limit)")));
         }

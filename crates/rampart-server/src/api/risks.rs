@@ -287,23 +287,17 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(RiskDto::of(r, &matrix, now_ms()))).into_response())
 }
 
-/// Everything about one scenario, for the API and the scenario page.
-pub async fn detail_of(state: &AppState, org: &str, id: &str) -> Result<(RiskDetail, RiskMatrix), Problem> {
+/// Everything about one scenario (as read by the caller), for the API and
+/// the scenario page, with the matrix it is rated on.
+pub async fn detail_of(state: &AppState, org: &str, r: RiskScenario) -> Result<(RiskDetail, RiskMatrix), Problem> {
     let matrix = state.store.risk_settings(org).await?.matrix;
-    let r = state.store.risk(org, id).await?;
     let now = now_ms();
     let acceptances =
-        state.store.risk_acceptances(org, id).await?.into_iter().map(|a| AcceptanceDto::of(a, now)).collect();
-    Ok((
-        RiskDetail {
-            risk: RiskDto::of(r, &matrix, now),
-            assets: state.store.risk_assets(org, id).await?,
-            vulnerabilities: state.store.risk_vulnerabilities(org, id).await?,
-            controls: state.store.risk_controls(org, id).await?,
-            acceptances,
-        },
-        matrix,
-    ))
+        state.store.risk_acceptances(org, &r.id).await?.into_iter().map(|a| AcceptanceDto::of(a, now)).collect();
+    let assets = state.store.risk_assets(org, &r.id).await?;
+    let vulnerabilities = state.store.risk_vulnerabilities(org, &r.id).await?;
+    let controls = state.store.risk_controls(org, &r.id).await?;
+    Ok((RiskDetail { risk: RiskDto::of(r, &matrix, now), assets, vulnerabilities, controls, acceptances }, matrix))
 }
 
 pub async fn get(
@@ -312,7 +306,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<RiskDetail>, ApiError> {
     actor.require(Permission::Read, "see the risk register")?;
-    Ok(Json(detail_of(&state, &actor.0.org_id, &id).await?.0))
+    let risk = state.store.risk(&actor.0.org_id, &id).await?;
+    Ok(Json(detail_of(&state, &actor.0.org_id, risk).await?.0))
 }
 
 pub async fn update(

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use rampart_domain::risk_matrix::RiskMatrix;
+use rampart_store::{HeatCell, HeatMap};
 
 use super::svg_text;
 
@@ -89,6 +90,18 @@ pub fn matrix_svg(matrix: &RiskMatrix, title: &str, marks: &[((u8, u8), String)]
         TOP + rows as f64 * CELL / 2.0
     );
     svg
+}
+
+/// The register's two heat maps, current and residual: how many scenarios
+/// sit in each cell.
+pub fn heat_maps(matrix: &RiskMatrix, heat: &HeatMap) -> (String, String) {
+    let counts = |cells: &[HeatCell]| -> Vec<((u8, u8), String)> {
+        cells.iter().map(|c| ((c.likelihood, c.impact), c.count.to_string())).collect()
+    };
+    (
+        matrix_svg(matrix, "Current risk", &counts(&heat.current)),
+        matrix_svg(matrix, "Residual risk", &counts(&heat.residual)),
+    )
 }
 
 #[cfg(test)]

@@ -32,8 +32,11 @@ pub struct RunForm {
 
 impl RunForm {
     pub fn defaults(state: &AppState) -> Self {
-        let iterations = quantify::DEFAULT_ITERATIONS.min(state.quant.max_iterations);
-        RunForm { iterations: iterations.to_string(), seed: String::new(), mode: "aggregate".into() }
+        RunForm {
+            iterations: state.quant.default_iterations().to_string(),
+            seed: String::new(),
+            mode: "aggregate".into(),
+        }
     }
 
     pub fn options(&self) -> Result<RunOptions, Problem> {
@@ -127,6 +130,13 @@ fn percent(p: f64) -> String {
 }
 
 impl ResultView {
+    /// A portfolio run: scenario results are keyed by id, with the names
+    /// stored beside them.
+    pub fn of_portfolio(run: &QuantRun) -> Option<ResultView> {
+        let names = run.result.get("names").and_then(|n| n.as_object()).cloned().unwrap_or_default();
+        ResultView::of(run, Some(&names))
+    }
+
     /// `portfolio_names` maps scenario ids to names for a portfolio run
     /// (whose scenario results are keyed by id); `None` for a scenario run.
     pub fn of(
@@ -245,10 +255,7 @@ async fn portfolio_page(
 ) -> Result<Response, PageError> {
     let org_id = &org.actor.org_id;
     let latest = state.store.latest_quant_run(org_id, None).await?;
-    let result = latest.as_ref().and_then(|r| {
-        let names = r.result.get("names").and_then(|n| n.as_object()).cloned().unwrap_or_default();
-        ResultView::of(r, Some(&names))
-    });
+    let result = latest.as_ref().and_then(ResultView::of_portfolio);
     let shell = Shell::of(state, &org.browser, "Risk portfolio", "risk").await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(

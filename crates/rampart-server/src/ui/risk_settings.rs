@@ -12,7 +12,7 @@ use rampart_domain::{Invalid, PageRequest, Permission};
 use rampart_store::{AcceptanceQueue, RiskFilter, RiskSettings, now_ms};
 use serde::Deserialize;
 
-use super::heatmap::matrix_svg;
+use super::heatmap::{heat_maps, matrix_svg};
 use super::quant::ResultView;
 use super::{CsrfForm, NoticeParam, PageError, Shell, change_context, display_time, org_session, render};
 use crate::AppState;
@@ -95,7 +95,6 @@ async fn settings_page(
     let settings = state.store.risk_settings(&org.actor.org_id).await?;
     let shell = Shell::of(state, &org.browser, "Risk matrix", "risk").await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let numbered: Vec<((u8, u8), String)> = Vec::new();
     Ok(render(
         status,
         &SettingsPage {
@@ -103,7 +102,7 @@ async fn settings_page(
             risk_tab: "matrix",
             notice,
             error,
-            preview: matrix_svg(&settings.matrix, "The organisation's risk matrix", &numbered),
+            preview: matrix_svg(&settings.matrix, "The organisation's risk matrix", &[]),
             levels: settings
                 .matrix
                 .levels
@@ -245,13 +244,8 @@ pub async fn report(State(state): State<AppState>, org: OrgSession) -> Result<Re
             residual: rows.iter().filter(|r| r.residual.as_ref().is_some_and(|c| usize::from(c.level) == i)).count(),
         })
         .collect();
-    let counts = |cells: &[rampart_store::HeatCell]| {
-        cells.iter().map(|c| ((c.likelihood, c.impact), c.count.to_string())).collect::<Vec<_>>()
-    };
-    let portfolio = store.latest_quant_run(org_id, None).await?.and_then(|run| {
-        let names = run.result.get("names").and_then(|n| n.as_object()).cloned().unwrap_or_default();
-        ResultView::of(&run, Some(&names))
-    });
+    let (current_map, residual_map) = heat_maps(&matrix, &heat);
+    let portfolio = store.latest_quant_run(org_id, None).await?.as_ref().and_then(ResultView::of_portfolio);
     let shell = Shell::of(&state, &org.browser, "Risk report", "risk").await?;
     Ok(render(
         StatusCode::OK,
@@ -262,8 +256,8 @@ pub async fn report(State(state): State<AppState>, org: OrgSession) -> Result<Re
             total: rows.len(),
             overdue: rows.iter().filter(|r| r.review.starts_with("overdue")).count(),
             levels,
-            current_map: matrix_svg(&matrix, "Current risk", &counts(&heat.current)),
-            residual_map: matrix_svg(&matrix, "Residual risk", &counts(&heat.residual)),
+            current_map,
+            residual_map,
             rows,
             portfolio,
         },

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rampart_domain::risk::{Decision, MAX_REVIEW_DAYS, Ratings, RiskFields, Treatment};
 use rampart_domain::risk_matrix::{Rating, RiskMatrix};
 use rampart_domain::{Invalid, PageRequest, Permission, Role};
-use rampart_store::{AcceptanceQueue, AssetFilter, HeatCell, RiskLink, ThreatFilter, VulnerabilityFilter, now_ms};
+use rampart_store::{AcceptanceQueue, AssetFilter, ThreatFilter, VulnerabilityFilter, now_ms};
 use serde::Deserialize;
 
-use super::heatmap::matrix_svg;
+use super::heatmap::{heat_maps, matrix_svg};
 use super::quant::{ResultView, RunForm};
 use super::{CsrfForm, NoFields, NoticeParam, PageError, Shell, change_context, org_session, render};
 use crate::AppState;
@@ -266,10 +266,6 @@ pub struct ListParams {
     notice: Option<String>,
 }
 
-fn counts(cells: &[HeatCell]) -> Vec<((u8, u8), String)> {
-    cells.iter().map(|c| ((c.likelihood, c.impact), c.count.to_string())).collect()
-}
-
 async fn list_page(
     state: &AppState,
     org: &OrgSession,
@@ -288,7 +284,7 @@ async fn list_page(
     let filter = query.filter().unwrap_or_default();
     let matrix = state.store.risk_settings(org_id).await?.matrix;
     let page = state.store.list_risks(org_id, &filter, &query.page()?).await?;
-    let heat = state.store.risk_heat_map(org_id).await?;
+    let (current_map, residual_map) = heat_maps(&matrix, &state.store.risk_heat_map(org_id).await?);
     let filter_query = serde_urlencoded::to_string([
         ("treatment", params.treatment.clone().unwrap_or_default()),
         ("level", params.level.clone().unwrap_or_default()),
@@ -347,8 +343,8 @@ async fn list_page(
             q_level: params.level.clone().unwrap_or_default(),
             q_overdue: params.overdue.as_deref() == Some("true"),
             levels: matrix.levels.iter().enumerate().map(|(i, l)| (i.to_string(), l.label.clone())).collect(),
-            current_map: matrix_svg(&matrix, "Current risk", &counts(&heat.current)),
-            residual_map: matrix_svg(&matrix, "Residual risk", &counts(&heat.residual)),
+            current_map,
+            residual_map,
             can_edit: org.actor.can(Permission::Edit),
             form,
             choices,
@@ -466,27 +462,21 @@ async fn detail_page(
     refused: Refused,
 ) -> Result<Response, PageError> {
     let org_id = &org.actor.org_id;
-    let (detail, matrix) = detail_of(state, org_id, id).await?;
+    let scenario = state.store.risk(org_id, id).await?;
+    let form = refused.form.unwrap_or_else(|| RiskForm::of(&scenario.fields));
+    let (detail, matrix) = detail_of(state, org_id, scenario).await?;
     let risk = &detail.risk;
-    let fields = state.store.risk(org_id, id).await?.fields;
-    let form = refused.form.unwrap_or_else(|| RiskForm::of(&fields));
     let choices = choices(state, org_id, &form, &matrix).await?;
     let threat = risk
         .threat_id
         .as_ref()
         .and_then(|t| choices.threats.iter().find(|(id, _)| id == t))
         .map(|(_, name)| name.clone());
-    let mut marks = Vec::new();
-    for (kind, letter) in [("inherent", "I"), ("current", "C"), ("residual", "R"), ("target", "T")] {
-        if let Some(r) = match kind {
-            "inherent" => &risk.inherent,
-            "current" => &risk.current,
-            "residual" => &risk.residual,
-            _ => &risk.target,
-        } {
-            marks.push(((r.likelihood, r.impact), letter.to_string()));
-        }
-    }
+    let marks: Vec<((u8, u8), String)> =
+        [(&risk.inherent, "I"), (&risk.current, "C"), (&risk.residual, "R"), (&risk.target, "T")]
+            .into_iter()
+            .filter_map(|(rating, letter)| rating.as_ref().map(|r| ((r.likelihood, r.impact), letter.to_string())))
+            .collect();
     let assets = state.store.list_assets(org_id, &AssetFilter::default(), &PageRequest::first(500)).await?;
     let not_asset = |id: &String| !detail.assets.iter().any(|a| &a.id == id);
     let vulns =
@@ -692,10 +682,6 @@ pub struct LinkForm {
     other_id: String,
 }
 
-fn link_of(kind: &str) -> Result<RiskLink, Problem> {
-    link_kind(kind)
-}
-
 pub async fn link(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
@@ -704,7 +690,7 @@ pub async fn link(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "change what a scenario concerns")?;
-    let link = link_of(&kind)?;
+    let link = link_kind(&kind)?;
     let result = state
         .store
         .link_risk(&change_context(&org, &rid), &org.actor.org_id, &id, link, &form.form.other_id)
@@ -721,7 +707,7 @@ pub async fn unlink(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "change what a scenario concerns")?;
-    let link = link_of(&kind)?;
+    let link = link_kind(&kind)?;
     state.store.unlink_risk(&change_context(&org, &rid), &org.actor.org_id, &id, link, &other).await?;
     Ok(Redirect::to(&format!("/risk/scenarios/{id}?notice=unlinked")).into_response())
 }
