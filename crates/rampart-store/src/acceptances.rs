@@ -243,27 +243,29 @@ impl Store {
     pub async fn acceptance_queue(&self, org_id: &str, queue: AcceptanceQueue) -> Result<Vec<RiskAcceptance>> {
         let rows = match queue {
             AcceptanceQueue::AwaitingDecision => {
-                sqlx::query(&format!("{SELECT} WHERE a.org_id = $1 AND a.state = 'submitted' ORDER BY a.submitted_at LIMIT 500"))
-                    .bind(org_id)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            AcceptanceQueue::Open => {
                 sqlx::query(&format!(
-                    "{SELECT} WHERE a.org_id = $1 AND a.state IN ('submitted', 'accepted') ORDER BY a.expires_at LIMIT 500"
+                    "{SELECT} WHERE a.org_id = $1 AND a.state = 'submitted' ORDER BY a.submitted_at LIMIT 500"
                 ))
                 .bind(org_id)
                 .fetch_all(&self.pool)
                 .await?
             }
-            AcceptanceQueue::ExpiringOrExpired => sqlx::query(&format!(
-                "{SELECT} WHERE a.org_id = $1 AND a.state = 'accepted' AND a.expires_at - a.remind_days * 86400000 <= $2 \
-                 ORDER BY a.expires_at LIMIT 500"
+            AcceptanceQueue::Open => sqlx::query(&format!(
+                "{SELECT} WHERE a.org_id = $1 AND a.state IN ('submitted', 'accepted') ORDER BY a.expires_at LIMIT 500"
             ))
             .bind(org_id)
-            .bind(now_ms())
             .fetch_all(&self.pool)
             .await?,
+            AcceptanceQueue::ExpiringOrExpired => {
+                sqlx::query(&format!(
+                    "{SELECT} WHERE a.org_id = $1 AND {} ORDER BY a.expires_at LIMIT 500",
+                    acceptance_expiring_sql!("a.", "$2")
+                ))
+                .bind(org_id)
+                .bind(now_ms())
+                .fetch_all(&self.pool)
+                .await?
+            }
         };
         rows.iter().map(from_row).collect()
     }

@@ -293,7 +293,7 @@ impl Store {
     /// Sizes of the organisation's risk register, for the dashboard.
     pub async fn register_counts(&self, org_id: &str) -> Result<RegisterCounts> {
         let top_level = self.risk_settings(org_id).await?.matrix.levels.len() as i64 - 1;
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "SELECT (SELECT COUNT(*) FROM assets WHERE org_id = $1) AS assets, \
              (SELECT COUNT(*) FROM assets WHERE org_id = $1 AND critical = 1) AS critical_assets, \
              (SELECT COUNT(*) FROM vulnerabilities WHERE org_id = $1 AND status IN ('open', 'in-remediation')) AS open_vulnerabilities, \
@@ -301,12 +301,14 @@ impl Store {
              (SELECT COUNT(*) FROM threats WHERE org_id = $1) AS threats, \
              (SELECT COUNT(*) FROM risk_scenarios WHERE org_id = $1) AS scenarios, \
              (SELECT COUNT(*) FROM risk_scenarios WHERE org_id = $1 AND current_level = $2) AS top_level, \
-             (SELECT COUNT(*) FROM risk_scenarios WHERE org_id = $1 AND review_every_days IS NOT NULL \
-                AND last_reviewed_at + review_every_days * 86400000 < $3) AS overdue_reviews, \
+             (SELECT COUNT(*) FROM risk_scenarios WHERE org_id = $1 AND ",
+            review_overdue_sql!("$3"),
+            ") AS overdue_reviews, \
              (SELECT COUNT(*) FROM risk_acceptances WHERE org_id = $1 AND state = 'submitted') AS awaiting, \
-             (SELECT COUNT(*) FROM risk_acceptances WHERE org_id = $1 AND state = 'accepted' \
-                AND expires_at - remind_days * 86400000 <= $3) AS expiring",
-        )
+             (SELECT COUNT(*) FROM risk_acceptances WHERE org_id = $1 AND ",
+            acceptance_expiring_sql!("", "$3"),
+            ") AS expiring",
+        ))
         .bind(org_id)
         .bind(top_level)
         .bind(now_ms())

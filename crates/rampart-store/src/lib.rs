@@ -9,6 +9,23 @@
 //!
 //! This crate must not know about HTTP, HTML or the command line.
 
+/// SQL: a scenario's review is overdue at time `$now` (a parameter such as
+/// `"$3"`). The same rule as `RiskScenario::review_overdue`.
+macro_rules! review_overdue_sql {
+    ($now:literal) => {
+        concat!("(review_every_days IS NOT NULL AND last_reviewed_at + review_every_days * 86400000 < ", $now, ")")
+    };
+}
+
+/// SQL: an acceptance (columns prefixed by `$p`, such as `"a."`) is accepted
+/// and in its reminder period or past expiry at time `$now`. The same rule as
+/// `RiskAcceptance::term`.
+macro_rules! acceptance_expiring_sql {
+    ($p:literal, $now:literal) => {
+        concat!("(", $p, "state = 'accepted' AND ", $p, "expires_at - ", $p, "remind_days * 86400000 <= ", $now, ")")
+    };
+}
+
 mod acceptances;
 mod accounts;
 mod assets;

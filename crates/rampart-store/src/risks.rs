@@ -453,12 +453,12 @@ impl Store {
         filter: &RiskFilter,
         page: &PageRequest,
     ) -> Result<Page<RiskScenario>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "SELECT * FROM risk_scenarios WHERE org_id = $1 AND id < $2 AND ($3 IS NULL OR treatment = $3) \
-             AND ($4 IS NULL OR current_level = $4) \
-             AND ($5 = 0 OR (review_every_days IS NOT NULL AND last_reviewed_at + review_every_days * 86400000 < $6)) \
-             ORDER BY id DESC LIMIT $7",
-        )
+             AND ($4 IS NULL OR current_level = $4) AND ($5 = 0 OR ",
+            review_overdue_sql!("$6"),
+            ") ORDER BY id DESC LIMIT $7",
+        ))
         .bind(org_id)
         .bind(page.after.as_deref().unwrap_or("~"))
         .bind(filter.treatment.map(|t| t.as_str()))
