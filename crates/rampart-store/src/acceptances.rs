@@ -69,13 +69,12 @@ fn from_row(r: &AnyRow) -> Result<RiskAcceptance> {
     })
 }
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-async fn acceptance_in(tx: &mut Tx, org_id: &str, id: &str) -> Result<RiskAcceptance> {
+/// One acceptance, read on `conn` (a pooled connection or a transaction's).
+async fn acceptance_in(conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> Result<RiskAcceptance> {
     let row = sqlx::query(&format!("{SELECT} WHERE a.org_id = $1 AND a.id = $2"))
         .bind(org_id)
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
 }
@@ -218,12 +217,7 @@ impl Store {
     }
 
     pub async fn acceptance(&self, org_id: &str, id: &str) -> Result<RiskAcceptance> {
-        let row = sqlx::query(&format!("{SELECT} WHERE a.org_id = $1 AND a.id = $2"))
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+        acceptance_in(&mut *self.pool.acquire().await?, org_id, id).await
     }
 
     /// A scenario's acceptances, newest first (its whole history).

@@ -238,10 +238,11 @@ impl RiskLink {
     }
 }
 
-async fn settings_in(tx: &mut Tx, org_id: &str) -> Result<RiskSettings> {
+/// The settings, read on `conn` (a pooled connection or a transaction's).
+async fn settings_in(conn: &mut sqlx::AnyConnection, org_id: &str) -> Result<RiskSettings> {
     let row = sqlx::query("SELECT matrix, tolerance FROM risk_settings WHERE org_id = $1")
         .bind(org_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     settings_from(row)
 }
@@ -271,11 +272,12 @@ async fn check_threat(tx: &mut Tx, org_id: &str, threat_id: Option<&str>) -> Res
     Ok(())
 }
 
-async fn scenario_in(tx: &mut Tx, org_id: &str, id: &str) -> Result<RiskScenario> {
+/// One scenario, read on `conn` (a pooled connection or a transaction's).
+async fn scenario_in(conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> Result<RiskScenario> {
     let row = sqlx::query("SELECT * FROM risk_scenarios WHERE id = $1 AND org_id = $2")
         .bind(id)
         .bind(org_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
 }
@@ -283,11 +285,7 @@ async fn scenario_in(tx: &mut Tx, org_id: &str, id: &str) -> Result<RiskScenario
 impl Store {
     /// The organisation's matrix and tolerance (the built-in defaults until changed).
     pub async fn risk_settings(&self, org_id: &str) -> Result<RiskSettings> {
-        let row = sqlx::query("SELECT matrix, tolerance FROM risk_settings WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        settings_from(row)
+        settings_in(&mut *self.pool.acquire().await?, org_id).await
     }
 
     /// Replaces the matrix and tolerance and re-levels every scenario. A matrix
@@ -438,12 +436,7 @@ impl Store {
     }
 
     pub async fn risk(&self, org_id: &str, id: &str) -> Result<RiskScenario> {
-        let row = sqlx::query("SELECT * FROM risk_scenarios WHERE id = $1 AND org_id = $2")
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+        scenario_in(&mut *self.pool.acquire().await?, org_id, id).await
     }
 
     /// The organisation's scenarios, newest first.
