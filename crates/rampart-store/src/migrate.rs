@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "threats", include_str!("../migrations/0005_threats.sql")),
     (6, "applied_controls", include_str!("../migrations/0006_applied_controls.sql")),
     (7, "risk_scenarios", include_str!("../migrations/0007_risk_scenarios.sql")),
+    (8, "frameworks", include_str!("../migrations/0008_frameworks.sql")),
 ];
 
 impl Store {

@@ -1,6 +1,7 @@
 //! The store's specification, run on SQLite and on PostgreSQL.
 
 mod assets;
+mod frameworks;
 mod isolation;
 mod portable;
 mod risks;

@@ -29,6 +29,8 @@ async fn populate(store: &Store) {
         .await
         .unwrap();
     populate_risks(store, &org, &admin, &threat.id, &a.id, &v.id).await;
+    let csf = rampart_frameworks::built_in("urn:rampart:framework:nist-csf-2.0").unwrap();
+    store.import_framework(&ctx(), &org, &csf, rampart_store::SOURCE_BUILT_IN).await.unwrap();
 }
 
 /// A row in every table of the risk pillar.
