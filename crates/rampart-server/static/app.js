@@ -1,5 +1,12 @@
 // Conveniences only: every flow works without this file.
 document.addEventListener("DOMContentLoaded", () => {
+  document.documentElement.classList.add("js");
+  for (const input of document.querySelectorAll("input[type=file][data-read-into]")) {
+    input.addEventListener("change", async () => {
+      const file = input.files[0];
+      if (file) document.getElementById(input.dataset.readInto).value = await file.text();
+    });
+  }
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form.requestSubmit());
     const button = select.form.querySelector("button");

@@ -4,6 +4,7 @@ pub mod assets;
 mod audit;
 pub mod controls;
 pub mod download;
+pub mod frameworks;
 pub mod people;
 pub mod risks;
 pub mod threats;
@@ -71,6 +72,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/risk-heat-map", get(risks::heat_map))
         .route("/api/v1/portfolio", get(risks::latest_portfolio))
         .route("/api/v1/portfolio/quantify", post(risks::quantify_portfolio))
+        .route("/api/v1/frameworks", get(frameworks::list).post(frameworks::import))
+        .route("/api/v1/frameworks/{id}", get(frameworks::get).delete(frameworks::delete))
+        .route("/api/v1/frameworks/{id}/export", get(frameworks::export))
+        .route("/api/v1/framework-library", get(frameworks::built_ins))
+        .route("/api/v1/framework-library/{urn}/load", post(frameworks::load))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/export", get(audit::export))
         .route("/api/v1/openapi.json", get(|| async { axum::Json(crate::openapi::document()) }))

@@ -92,8 +92,7 @@ struct ApiPage {
 
 /// The API described for people, from the same table as the OpenAPI document.
 pub async fn api_page() -> Response {
-    let operations = crate::openapi::OPERATIONS
-        .iter()
+    let operations = crate::openapi::operations()
         .map(|op| Operation {
             method: op.method.to_uppercase(),
             path: op.path.to_string(),

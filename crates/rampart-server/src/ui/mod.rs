@@ -4,6 +4,7 @@
 mod assets;
 mod audit;
 mod controls;
+mod frameworks;
 mod graph;
 mod heatmap;
 mod home;
@@ -75,6 +76,11 @@ pub fn routes() -> Router<AppState> {
         .route("/risk/portfolio", get(quant::portfolio).post(quant::quantify_portfolio))
         .route("/risk/matrix", get(risk_settings::settings).post(risk_settings::save_settings))
         .route("/risk/report", get(risk_settings::report))
+        .route("/frameworks", get(frameworks::list).post(frameworks::import))
+        .route("/frameworks/library", post(frameworks::load))
+        .route("/frameworks/{id}", get(frameworks::detail))
+        .route("/frameworks/{id}/export", get(frameworks::export))
+        .route("/frameworks/{id}/delete", post(frameworks::delete))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }

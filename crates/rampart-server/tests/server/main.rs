@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod browser;
 mod e2e;
+mod frameworks;
 
 mod isolation;
 mod openapi;

@@ -2,6 +2,8 @@
 //! operations that also feeds the human-readable API page. A test checks every
 //! operation here answers on the router, and a snapshot pins the document.
 
+mod assess;
+
 use serde_json::{Value, json};
 
 /// One API operation.
@@ -19,7 +21,7 @@ pub struct Operation {
 }
 
 /// One operation, compactly: (method, path, summary, permission, request, responses, paged).
-const fn op(
+pub(crate) const fn op(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -31,10 +33,15 @@ const fn op(
     Operation { method, path, summary, permission, request, responses, paged }
 }
 
-const NONE: &[(u16, &str)] = &[(204, ""), (404, "Problem")];
+pub(crate) const NONE: &[(u16, &str)] = &[(204, ""), (404, "Problem")];
 const LINK: &[(u16, &str)] = &[(204, ""), (404, "Problem"), (409, "Problem")];
 
-pub const OPERATIONS: &[Operation] = &[
+/// Every operation of the API, in the order the API page lists them.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    OPERATIONS.iter().chain(assess::OPERATIONS)
+}
+
+const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/api/v1/me",
@@ -527,11 +534,11 @@ pub const OPERATIONS: &[Operation] = &[
     },
 ];
 
-fn string() -> Value {
+pub(crate) fn string() -> Value {
     json!({"type": "string"})
 }
 
-fn time() -> Value {
+pub(crate) fn time() -> Value {
     json!({"type": "string", "format": "date-time"})
 }
 
@@ -547,11 +554,11 @@ fn control_statuses() -> Value {
     json!({"type": "string", "enum": ["to-do", "in-progress", "active", "degraded", "retired"]})
 }
 
-fn object(required: &[&str], properties: Value) -> Value {
+pub(crate) fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
 }
 
-fn page_of(item: &str) -> Value {
+pub(crate) fn page_of(item: &str) -> Value {
     object(
         &["items", "next"],
         json!({
@@ -774,7 +781,7 @@ fn risk_schemas() -> Value {
 
 fn parameters(op: &Operation) -> Vec<Value> {
     let mut params = Vec::new();
-    for name in ["user_id", "id", "depends_on", "asset_id", "kind", "other"] {
+    for name in ["user_id", "id", "depends_on", "asset_id", "kind", "other", "urn"] {
         if op.path.contains(&format!("{{{name}}}")) {
             params.push(json!({"name": name, "in": "path", "required": true, "schema": string()}));
         }
@@ -823,8 +830,10 @@ fn parameters(op: &Operation) -> Vec<Value> {
 
 fn all_schemas() -> Value {
     let mut all = schemas();
-    if let (Some(all), Value::Object(risk)) = (all.as_object_mut(), risk_schemas()) {
-        all.extend(risk);
+    for more in [risk_schemas(), assess::schemas()] {
+        if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     all
 }
@@ -832,7 +841,7 @@ fn all_schemas() -> Value {
 /// The OpenAPI 3.1 document.
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
-    for op in OPERATIONS {
+    for op in operations() {
         let mut responses = serde_json::Map::new();
         for &(status, schema) in op.responses {
             let content = if schema.is_empty() {
