@@ -153,11 +153,11 @@ fn database_url(global: &Global) -> String {
     global.database_url.clone().unwrap_or_else(|| default_sqlite_url(&global.data_dir))
 }
 
-async fn open(global: &Global) -> anyhow::Result<Store> {
+pub(crate) async fn open(global: &Global) -> anyhow::Result<Store> {
     Ok(Store::open(&database_url(global)).await?)
 }
 
-fn print_json(value: serde_json::Value) {
+pub(crate) fn print_json(value: serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
 }
 
@@ -175,6 +175,7 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => user(&global, cmd).await,
         Command::Token(cmd) => token(&global, cmd).await,
         Command::Threat(cmd) => threat(&global, cmd).await,
+        Command::Framework(cmd) => crate::framework::run(&global, cmd).await,
         Command::Audit(AuditCommand::Verify { org, json }) => audit_verify(&global, org, json).await,
         Command::Backup { out } => {
             let counts = open(&global).await?.backup(&out).await?;

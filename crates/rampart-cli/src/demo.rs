@@ -270,6 +270,14 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     let omar = store.add_member(&ctx, &org_ids[1], "omar.ops@demo.example", Role::Analyst, Some(&hash)).await?;
     let hana = store.user_by_email("hana.host@demo.example").await?;
     add_risks(store, &ctx, &org_ids[1], &estate, &omar.user_id, &hana.id).await?;
+    // Every organisation starts from the built-in library.
+    for org_id in &org_ids {
+        for library in rampart_frameworks::BUILT_IN {
+            if let Some(library) = rampart_frameworks::built_in(library.urn) {
+                store.import_framework(&ctx, org_id, &library, rampart_store::SOURCE_BUILT_IN).await?;
+            }
+        }
+    }
     let alice = store.user_by_email(PEOPLE[0].0).await?;
     store
         .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
@@ -285,5 +293,6 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     println!("  hana.host@demo.example, rita.retail@demo.example (admins of their own organisations;");
     println!("  omar.ops@demo.example (analyst of the hosting provider, whose risk register,");
     println!("  with a quantified portfolio, is under Risks)");
+    println!("every organisation has the built-in frameworks loaded (under Frameworks)");
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@
 mod commands;
 mod cvss;
 mod demo;
+mod framework;
 mod quant;
 
 use std::path::PathBuf;
@@ -88,6 +89,9 @@ enum Command {
     },
     /// Fill demo organisations so a newcomer sees a living system.
     Demo,
+    /// Framework libraries: the built-in ones, loading your own, export.
+    #[command(subcommand)]
+    Framework(framework::FrameworkCommand),
     /// The threat catalog of the risk register.
     #[command(subcommand)]
     Threat(commands::ThreatCommand),

@@ -402,3 +402,49 @@ cli_test!(attack_bundles_import_as_threats, |db| {
     let out = rampart(&db.url, &["threat", "import-attack", "Cargo.toml", "--org", "Grid Co"], None);
     assert!(!out.status.success() && stderr(&out).contains("not JSON"));
 });
+
+fn write_temp(name: &str, text: &str) -> String {
+    let path = std::env::temp_dir().join(format!("rampart-{}-{name}", rampart_store::now_ms()));
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+cli_test!(frameworks_load_from_the_library_and_from_files, |db| {
+    let url = &db.url;
+    let library: serde_json::Value = serde_json::from_str(&ok(url, &["framework", "list", "--json"], None)).unwrap();
+    assert_eq!(library.as_array().unwrap().len(), 3);
+    ok(url, &["org", "create", "ACME", "--kind", "provider"], None);
+    let csf = "urn:rampart:framework:nist-csf-2.0";
+    let loaded: serde_json::Value =
+        serde_json::from_str(&ok(url, &["framework", "load", csf, "--org", "ACME", "--json"], None)).unwrap();
+    assert_eq!((loaded["created"].as_u64(), loaded["assessable"].as_i64()), (Some(134), Some(106)));
+    let again = rampart(url, &["framework", "load", csf, "--org", "ACME"], None);
+    assert!(!again.status.success() && stderr(&again).contains("already loaded"), "{}", stderr(&again));
+
+    let exported = ok(url, &["framework", "export", csf, "--org", "ACME"], None);
+    assert_eq!(rampart_frameworks::parse_yaml(&exported).unwrap(), rampart_frameworks::built_in(csf).unwrap());
+    let mut upgraded = exported.replace("version: 1\n", "version: 2\n");
+    upgraded = upgraded.replace("title: Hardware inventory", "title: Hardware inventoried");
+    let file = write_temp("csf-v2.yaml", &upgraded);
+    let out = ok(url, &["framework", "import", &file, "--org", "ACME"], None);
+    assert!(out.contains("upgraded from v1 to v2") && out.contains("0 new, 134 updated, 0 withdrawn"), "{out}");
+    assert!(ok(url, &["framework", "list", "--org", "ACME"], None).contains(&format!("{csf}\tv2\t106 assessable")));
+
+    let broken = write_temp(
+        "broken.yaml",
+        &upgraded.replace("version: 2\n", "version: 3\n").replace("parent: GV.OC\n", "parent: GV.XX\n"),
+    );
+    let out = rampart(url, &["framework", "import", &broken, "--org", "ACME"], None);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert!(
+        message.contains(&broken) && message.contains("requirements[2].parent") && message.contains("(line "),
+        "{message}"
+    );
+    assert!(
+        ok(url, &["framework", "list", "--org", "ACME"], None).contains("\tv2\t"),
+        "a refused file changes nothing"
+    );
+    let out = rampart(url, &["framework", "load", "urn:nope", "--org", "ACME"], None);
+    assert!(!out.status.success() && stderr(&out).contains("framework list"));
+});
