@@ -442,6 +442,13 @@ requirements:
     }
 
     #[test]
+    fn the_documented_example_loads() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/frameworks/acme-baseline.yaml");
+        let library = parse_yaml(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(library.assessable().map(|r| r.ref_id.as_str()).collect::<Vec<_>>(), vec!["ID-1", "ID-2", "NET-1"]);
+    }
+
+    #[test]
     fn an_error_names_its_file() {
         let e = error_of(&SMALL.replace("ref_id: A.2", "ref_id: A.1")).in_source("small.yaml");
         assert_eq!(e.to_string(), "small.yaml: requirements[2].ref_id: `A.1` is used by an earlier node (line 18)");
