@@ -9,9 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    ImplementationGroup, Importance, Library, LibraryError, MAX_REQUIREMENTS, MAX_TEXT, Requirement, ScoreLevel,
-};
+use crate::{ImplementationGroup, Importance, Library, LibraryError, Requirement, ScoreLevel};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,7 +89,47 @@ pub fn parse_yaml(text: &str) -> Result<Library, LibraryError> {
         };
         LibraryError::new(path, line, reason)
     })?;
-    check(file, &Lines::new(text))
+    crate::rules::check(from_file(file), &Lines::new(text))
+}
+
+/// The file's content as a library, before the rules are checked: a node
+/// says whether it is assessable, or is so when it has no children.
+fn from_file(file: LibraryFile) -> Library {
+    let parents: HashSet<String> =
+        file.requirements.iter().filter_map(|n| n.parent.as_deref()).map(|p| p.trim().to_string()).collect();
+    Library {
+        urn: file.urn,
+        version: file.version,
+        name: file.name,
+        provider: file.provider,
+        description: file.description,
+        copyright: file.copyright,
+        score_scale: file.score_scale.into_iter().map(|l| ScoreLevel { value: l.value, name: l.name }).collect(),
+        groups: file
+            .implementation_groups
+            .into_iter()
+            .map(|g| ImplementationGroup { ref_id: g.ref_id, name: g.name, description: g.description })
+            .collect(),
+        requirements: file
+            .requirements
+            .into_iter()
+            .map(|n| Requirement {
+                assessable: !n.withdrawn && n.assessable.unwrap_or(!parents.contains(n.ref_id.trim())),
+                ref_id: n.ref_id,
+                parent: n.parent.filter(|p| !p.trim().is_empty()),
+                title: n.title,
+                statement: n.statement,
+                guidance: n.guidance,
+                evidence: n.evidence,
+                weight: n.weight.unwrap_or(1),
+                importance: n.importance,
+                groups: n.groups,
+                function: n.function,
+                withdrawn: n.withdrawn,
+                extra: n.extra,
+            })
+            .collect(),
+    }
 }
 
 /// Writes a library in the format [`parse_yaml`] reads.
@@ -137,7 +175,7 @@ pub fn to_yaml(library: &Library) -> String {
 }
 
 /// Where the top-level keys and the items of their block sequences start.
-struct Lines {
+pub(crate) struct Lines {
     keys: HashMap<String, usize>,
     items: HashMap<String, Vec<usize>>,
 }
@@ -169,7 +207,9 @@ impl Lines {
         }
         Lines { keys, items }
     }
+}
 
+impl crate::rules::Locate for Lines {
     fn key(&self, key: &str) -> Option<usize> {
         self.keys.get(key).copied()
     }
@@ -177,192 +217,6 @@ impl Lines {
     fn item(&self, key: &str, index: usize) -> Option<usize> {
         self.items.get(key).and_then(|lines| lines.get(index)).copied()
     }
-}
-
-fn text(path: &str, line: Option<usize>, value: &str, max: usize, required: bool) -> Result<String, LibraryError> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(LibraryError::new(path, line, "is required"));
-    }
-    if value.chars().count() > max {
-        return Err(LibraryError::new(path, line, format!("must be at most {max} characters")));
-    }
-    Ok(value.to_string())
-}
-
-fn identifier(path: &str, line: Option<usize>, value: &str, max: usize) -> Result<String, LibraryError> {
-    let value = text(path, line, value, max, true)?;
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(LibraryError::new(path, line, format!("`{value}` must not contain spaces")));
-    }
-    Ok(value)
-}
-
-fn check_urn(urn: &str, line: Option<usize>) -> Result<String, LibraryError> {
-    let urn = urn.trim();
-    let well_formed = urn.starts_with("urn:")
-        && urn.len() > 4
-        && urn.len() <= 200
-        && urn.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ":._-".contains(c));
-    if !well_formed {
-        return Err(LibraryError::new(
-            "urn",
-            line,
-            format!("`{urn}` must be a URN in lower case, such as urn:example:framework:acme-baseline"),
-        ));
-    }
-    Ok(urn.to_string())
-}
-
-fn check(file: LibraryFile, lines: &Lines) -> Result<Library, LibraryError> {
-    let urn = check_urn(&file.urn, lines.key("urn"))?;
-    if file.version == 0 {
-        return Err(LibraryError::new("version", lines.key("version"), "must be 1 or more"));
-    }
-    let score_scale = check_scale(&file.score_scale, lines)?;
-    let groups = check_groups(&file.implementation_groups, lines)?;
-    let requirements = check_requirements(file.requirements, &groups, lines)?;
-    Ok(Library {
-        urn,
-        version: file.version,
-        name: text("name", lines.key("name"), &file.name, 200, true)?,
-        provider: text("provider", lines.key("provider"), &file.provider, 120, false)?,
-        description: text("description", lines.key("description"), &file.description, 4000, false)?,
-        copyright: text("copyright", lines.key("copyright"), &file.copyright, 1000, false)?,
-        score_scale,
-        groups,
-        requirements,
-    })
-}
-
-fn check_scale(levels: &[ScoreLevelFile], lines: &Lines) -> Result<Vec<ScoreLevel>, LibraryError> {
-    if levels.len() == 1 || levels.len() > 11 {
-        return Err(LibraryError::new("score_scale", lines.key("score_scale"), "must have 2 to 11 levels"));
-    }
-    let mut scale = Vec::with_capacity(levels.len());
-    for (i, level) in levels.iter().enumerate() {
-        let line = lines.item("score_scale", i);
-        let path = format!("score_scale[{i}]");
-        if let Some(previous) = scale.last().map(|l: &ScoreLevel| l.value)
-            && level.value <= previous
-        {
-            return Err(LibraryError::new(
-                format!("{path}.value"),
-                line,
-                format!("{} must be higher than the level before ({previous}): list levels lowest first", level.value),
-            ));
-        }
-        scale.push(ScoreLevel {
-            value: level.value,
-            name: text(&format!("{path}.name"), line, &level.name, 100, true)?,
-        });
-    }
-    Ok(scale)
-}
-
-fn check_groups(groups: &[GroupFile], lines: &Lines) -> Result<Vec<ImplementationGroup>, LibraryError> {
-    let mut seen = HashSet::new();
-    let mut checked = Vec::with_capacity(groups.len());
-    for (i, group) in groups.iter().enumerate() {
-        let line = lines.item("implementation_groups", i);
-        let path = format!("implementation_groups[{i}]");
-        let ref_id = identifier(&format!("{path}.ref_id"), line, &group.ref_id, 40)?;
-        if !seen.insert(ref_id.clone()) {
-            return Err(LibraryError::new(format!("{path}.ref_id"), line, format!("`{ref_id}` is declared twice")));
-        }
-        checked.push(ImplementationGroup {
-            ref_id,
-            name: text(&format!("{path}.name"), line, &group.name, 100, true)?,
-            description: text(&format!("{path}.description"), line, &group.description, 1000, false)?,
-        });
-    }
-    Ok(checked)
-}
-
-fn check_requirements(
-    nodes: Vec<RequirementFile>,
-    groups: &[ImplementationGroup],
-    lines: &Lines,
-) -> Result<Vec<Requirement>, LibraryError> {
-    if nodes.is_empty() || nodes.len() > MAX_REQUIREMENTS {
-        return Err(LibraryError::new(
-            "requirements",
-            lines.key("requirements"),
-            format!("must hold 1 to {MAX_REQUIREMENTS} nodes"),
-        ));
-    }
-    let parents: HashSet<&str> = nodes.iter().filter_map(|n| n.parent.as_deref()).map(str::trim).collect();
-    let declared: HashSet<&str> = groups.iter().map(|g| g.ref_id.as_str()).collect();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut checked = Vec::with_capacity(nodes.len());
-    for (i, node) in nodes.iter().enumerate() {
-        let line = lines.item("requirements", i);
-        let at = |field: &str| format!("requirements[{i}].{field}");
-        let ref_id = identifier(&at("ref_id"), line, &node.ref_id, 100)?;
-        if seen.contains(&ref_id) {
-            return Err(LibraryError::new(at("ref_id"), line, format!("`{ref_id}` is used by an earlier node")));
-        }
-        let parent = match node.parent.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(parent) if seen.contains(parent) => Some(parent.to_string()),
-            Some(parent) => {
-                return Err(LibraryError::new(
-                    at("parent"),
-                    line,
-                    format!("`{parent}` is not the ref_id of an earlier node: list a parent before its children"),
-                ));
-            }
-        };
-        let title = text(&at("title"), line, &node.title, 500, false)?;
-        let statement = text(&at("statement"), line, &node.statement, MAX_TEXT, false)?;
-        if title.is_empty() && statement.is_empty() {
-            return Err(LibraryError::new(at("title"), line, "a node needs a title or a statement"));
-        }
-        if node.evidence.len() > 50 {
-            return Err(LibraryError::new(at("evidence"), line, "must list at most 50 items"));
-        }
-        let evidence = node
-            .evidence
-            .iter()
-            .enumerate()
-            .map(|(k, e)| text(&at(&format!("evidence[{k}]")), line, e, 1000, true))
-            .collect::<Result<Vec<_>, _>>()?;
-        let weight = node.weight.unwrap_or(1);
-        if weight > 1000 {
-            return Err(LibraryError::new(at("weight"), line, "must be between 0 and 1000"));
-        }
-        for (k, group) in node.groups.iter().enumerate() {
-            if !declared.contains(group.as_str()) {
-                return Err(LibraryError::new(
-                    at(&format!("groups[{k}]")),
-                    line,
-                    format!("`{group}` is not declared under implementation_groups"),
-                ));
-            }
-        }
-        let function = match &node.function {
-            Some(f) => Some(identifier(&at("function"), line, f, 40)?),
-            None => None,
-        };
-        let has_children = parents.contains(ref_id.as_str());
-        seen.insert(ref_id.clone());
-        checked.push(Requirement {
-            assessable: !node.withdrawn && node.assessable.unwrap_or(!has_children),
-            ref_id,
-            parent,
-            title,
-            statement,
-            guidance: text(&at("guidance"), line, &node.guidance, MAX_TEXT, false)?,
-            evidence,
-            weight,
-            importance: node.importance,
-            groups: node.groups.clone(),
-            function,
-            withdrawn: node.withdrawn,
-            extra: node.extra.clone(),
-        });
-    }
-    Ok(checked)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 mod builtin;
 mod format;
+mod rules;
 
 pub use builtin::{BUILT_IN, BuiltIn, built_in};
 pub use format::{parse_yaml, to_yaml};
@@ -108,6 +109,12 @@ impl Importance {
 }
 
 impl Library {
+    /// Checks the rules of the format on a library built by another reader
+    /// (an OSCAL import), returning it with its texts trimmed.
+    pub fn checked(self) -> Result<Library, LibraryError> {
+        rules::check(self, &rules::Nowhere)
+    }
+
     /// The requirements an assessment answers.
     pub fn assessable(&self) -> impl Iterator<Item = &Requirement> {
         self.requirements.iter().filter(|r| r.assessable && !r.withdrawn)
