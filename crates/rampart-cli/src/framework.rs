@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use rampart_domain::PageRequest;
 use rampart_frameworks::{BUILT_IN, Library};
-use rampart_store::{ChangeContext, FrameworkImport, Organisation, SOURCE_BUILT_IN, SOURCE_YAML, Store};
+use rampart_store::{ChangeContext, FrameworkImport, Organisation, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML, Store};
 use serde_json::json;
 
 use crate::Global;
@@ -23,11 +23,22 @@ pub enum FrameworkCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Load a library file in Rampart's YAML format into an organisation (a higher version upgrades in place).
+    /// Load a library file into an organisation: Rampart's YAML format, an OSCAL catalog, or an OSCAL
+    /// profile (with --catalog), told apart by content. A higher version of a loaded URN upgrades it in place.
     Import {
         file: PathBuf,
         #[arg(long)]
         org: String,
+        /// The OSCAL catalog that a profile imports.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Load under this URN instead of the file's own (OSCAL catalogs have none that stays across publications).
+        #[arg(long)]
+        urn: Option<String>,
+        /// Add the file's statements and guidance to this loaded framework instead (nodes matched by ref_id),
+        /// such as NIST's OSCAL catalog of CSF 2.0 into urn:rampart:framework:nist-csf-2.0.
+        #[arg(long)]
+        into: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -64,11 +75,39 @@ pub async fn run(global: &Global, cmd: FrameworkCommand) -> anyhow::Result<ExitC
             let org = organisation(&store, &org).await?;
             list_loaded(&store, &org, json).await
         }
-        FrameworkCommand::Import { file, org, json } => {
-            let library = read_library(&file)?;
+        FrameworkCommand::Import { file, org, catalog, urn, into, json } => {
+            let text = read_text(&file)?;
+            let catalog_text = catalog.as_ref().map(read_text).transpose()?;
+            let (library, format) =
+                rampart_oscal::read_library(&text, catalog_text.as_deref(), &rampart_oscal::ReadOptions { urn })
+                    .map_err(|e| anyhow::anyhow!("{}", e.in_source(&file.display().to_string())))?;
             let store = open(global).await?;
             let org = organisation(&store, &org).await?;
-            let done = store.import_framework(&ChangeContext::cli(), &org.id, &library, SOURCE_YAML).await?;
+            let ctx = ChangeContext::cli();
+            if let Some(into) = into {
+                let target = store.framework_by_urn(&org.id, &into).await.map_err(|_| {
+                    anyhow::anyhow!("{} has not loaded {into}; see `rampart framework list --org`", org.name)
+                })?;
+                let done = store.enrich_framework(&ctx, &org.id, &target.id, &library).await?;
+                if json {
+                    print_json(json!({"organisation": org.name, "id": target.id, "urn": target.urn,
+                        "enriched": done.enriched, "not_in_framework": done.not_in_framework}));
+                } else {
+                    println!(
+                        "{}: statements and guidance of {} nodes taken from {}; {} of its nodes are not in the framework",
+                        target.name,
+                        done.enriched,
+                        file.display(),
+                        done.not_in_framework.len()
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let source = match format {
+                rampart_oscal::SourceFormat::Rampart => SOURCE_YAML,
+                rampart_oscal::SourceFormat::Oscal => SOURCE_OSCAL,
+            };
+            let done = store.import_framework(&ctx, &org.id, &library, source).await?;
             report(&org, &done, json);
             Ok(ExitCode::SUCCESS)
         }
@@ -113,14 +152,12 @@ async fn organisation(store: &Store, name: &str) -> anyhow::Result<Organisation>
     store.org_by_name(name).await.map_err(|_| anyhow::anyhow!("no organisation named {name:?}; see `rampart org list`"))
 }
 
-fn read_library(file: &PathBuf) -> anyhow::Result<Library> {
+fn read_text(file: &PathBuf) -> anyhow::Result<String> {
     let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
     if size > MAX_LIBRARY_BYTES {
         bail!("{} is {size} bytes; a library may be at most {MAX_LIBRARY_BYTES}", file.display());
     }
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
-    rampart_frameworks::parse_yaml(&text).map_err(|e| anyhow::anyhow!("{}", e.in_source(&file.display().to_string())))
+    std::fs::read_to_string(file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))
 }
 
 fn list_built_in(json: bool) {

@@ -79,14 +79,17 @@ pub fn read_library(
     options: &ReadOptions,
 ) -> Result<(Library, SourceFormat), LibraryError> {
     let library = match kind_of(text) {
-        None => {
-            let mut library = rampart_frameworks::parse_yaml(text)?;
-            if let Some(urn) = &options.urn {
-                library.urn = urn.clone();
-                library = library.checked()?;
+        None if text.trim_start().starts_with('{') => {
+            // JSON that is not OSCAL may still be Rampart's format written as
+            // JSON, but broken JSON is reported as such, not as YAML.
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                let reason = e.to_string();
+                let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+                return Err(LibraryError::new("document", Some(e.line()), format!("is not valid JSON: {reason}")));
             }
-            return Ok((library, SourceFormat::Rampart));
+            return read_rampart(text, options);
         }
+        None => return read_rampart(text, options),
         Some(DocumentKind::Catalog) => catalog_library(&parse_catalog(text)?, options)?,
         Some(DocumentKind::ProfileWithCatalog) => {
             let (profile, catalog) = parse_profile_with_catalog(text)?;
@@ -104,4 +107,13 @@ pub fn read_library(
         }
     };
     Ok((library, SourceFormat::Oscal))
+}
+
+fn read_rampart(text: &str, options: &ReadOptions) -> Result<(Library, SourceFormat), LibraryError> {
+    let mut library = rampart_frameworks::parse_yaml(text)?;
+    if let Some(urn) = &options.urn {
+        library.urn = urn.clone();
+        library = library.checked()?;
+    }
+    Ok((library, SourceFormat::Rampart))
 }

@@ -217,4 +217,6 @@ fn any_supported_text_is_read_by_its_content() {
     let both = format!("{{{}, {}}}", &profile(body)[1..profile(body).len() - 1], &SMALL[1..SMALL.len() - 1]);
     let named = ReadOptions { urn: Some("urn:acme:small".into()) };
     assert_eq!(read_library(&both, None, &named).unwrap().0.urn, "urn:acme:small");
+    let e = read_library("{\"catalog\": {\n]", None, &options).unwrap_err();
+    assert_eq!((e.path.as_str(), e.line), ("document", Some(2)), "broken JSON is reported as JSON: {e}");
 }

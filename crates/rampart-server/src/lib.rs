@@ -25,8 +25,16 @@ pub use error::Problem;
 pub use metrics::Metrics;
 pub use serve::{ServeError, Tls, serve};
 
-/// Largest request body accepted anywhere (413 beyond it).
+/// Largest request body accepted anywhere but a framework upload (413 beyond it).
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Largest framework library upload: NIST's SP 800-53 catalog is 10 MB with
+/// every control, and a browser form encodes JSON at up to three times its size.
+pub const LIBRARY_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// The paths that take a framework library as their body.
+pub(crate) fn takes_library(path: &str) -> bool {
+    matches!(path, "/api/v1/frameworks" | "/frameworks")
+}
 
 /// How the server behaves; built by the CLI from flags and environment.
 #[derive(Debug, Clone)]

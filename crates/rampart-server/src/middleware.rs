@@ -56,11 +56,16 @@ pub async fn edge(State(state): State<AppState>, mut req: Request, next: Next) -
 fn refuse_early(state: &AppState, req: &Request) -> Option<Problem> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > state.config.body_limit) {
+    let limit = if crate::takes_library(req.uri().path()) {
+        crate::LIBRARY_BODY_LIMIT.max(state.config.body_limit)
+    } else {
+        state.config.body_limit
+    };
+    if declared.is_some_and(|n| n > limit) {
         return Some(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Content Too Large",
-            format!("The request body may be at most {} bytes.", state.config.body_limit),
+            format!("The request body may be at most {limit} bytes."),
         ));
     }
     if !is_safe(req.method()) && !req.headers().contains_key(header::AUTHORIZATION) && is_cross_site(req.headers()) {

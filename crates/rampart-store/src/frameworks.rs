@@ -61,6 +61,16 @@ pub struct FrameworkImport {
     pub withdrawn: u64,
 }
 
+/// What adding a source's text to a loaded framework did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrameworkEnrichment {
+    pub framework: Framework,
+    /// Nodes whose statement, guidance and source data were taken from the source.
+    pub enriched: u64,
+    /// Ref ids of the source that the framework does not have.
+    pub not_in_framework: Vec<String>,
+}
+
 /// Rows per multi-row INSERT: 18 parameters each stays far below both
 /// databases' limits on bound parameters.
 const NODE_BATCH: usize = 200;
@@ -263,6 +273,67 @@ impl Store {
             groups: f.groups,
             requirements: nodes.into_iter().map(|n| n.requirement).collect(),
         })
+    }
+
+    /// Adds the text of another source of the same framework (NIST's OSCAL
+    /// catalog for the CSF outline) to the loaded nodes with the same ref_id:
+    /// its statement, guidance and source data. Titles, the tree and
+    /// everything attached to the nodes stay.
+    pub async fn enrich_framework(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        framework_id: &str,
+        source: &Library,
+    ) -> Result<FrameworkEnrichment> {
+        let mut tx = self.write_tx().await?;
+        framework_in(&mut tx, org_id, framework_id).await?;
+        let rows = sqlx::query("SELECT ref_id FROM requirement_nodes WHERE framework_id = $1 AND org_id = $2")
+            .bind(framework_id)
+            .bind(org_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let loaded: std::collections::HashSet<String> =
+            rows.iter().map(|r| r.try_get("ref_id")).collect::<std::result::Result<_, _>>()?;
+        let mut enriched = 0;
+        let mut not_in_framework = Vec::new();
+        for r in &source.requirements {
+            if !loaded.contains(&r.ref_id) {
+                not_in_framework.push(r.ref_id.clone());
+                continue;
+            }
+            sqlx::query(
+                "UPDATE requirement_nodes SET statement = CASE WHEN $1 = '' THEN statement ELSE $1 END, \
+                 guidance = CASE WHEN $2 = '' THEN guidance ELSE $2 END, extra = COALESCE($3, extra) \
+                 WHERE framework_id = $4 AND org_id = $5 AND ref_id = $6",
+            )
+            .bind(&r.statement)
+            .bind(&r.guidance)
+            .bind(r.extra.as_ref().map(json_text))
+            .bind(framework_id)
+            .bind(org_id)
+            .bind(&r.ref_id)
+            .execute(&mut *tx)
+            .await?;
+            enriched += 1;
+        }
+        sqlx::query("UPDATE frameworks SET updated_at = $1 WHERE id = $2 AND org_id = $3")
+            .bind(now_ms())
+            .bind(framework_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        let state = serde_json::json!({"source": source.urn, "source_version": source.version, "enriched": enriched, "not_in_framework": not_in_framework.len()});
+        audit::append(
+            &mut tx,
+            org_id,
+            ctx,
+            AuditEvent::new("framework.enrich", "framework", framework_id, Some(&state)),
+        )
+        .await?;
+        let framework = framework_in(&mut tx, org_id, framework_id).await?;
+        tx.commit().await?;
+        Ok(FrameworkEnrichment { framework, enriched, not_in_framework })
     }
 
     /// Removes a framework and its tree.

@@ -53,7 +53,9 @@ pub use audit::{AuditFilter, ChainReport};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
 pub use controls::{AppliedControl, ControlLink};
 pub use error::StoreError;
-pub use frameworks::{Framework, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML};
+pub use frameworks::{
+    Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
+};
 pub use migrate::MIGRATIONS;
 pub use quant_runs::{NewQuantRun, QuantRun};
 pub use risks::{

@@ -448,3 +448,42 @@ cli_test!(frameworks_load_from_the_library_and_from_files, |db| {
     let out = rampart(url, &["framework", "load", "urn:nope", "--org", "ACME"], None);
     assert!(!out.status.success() && stderr(&out).contains("framework list"));
 });
+
+fn oscal_file(name: &str) -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/oscal").join(name);
+    if path.exists() {
+        Some(path.to_str().unwrap().to_string())
+    } else {
+        eprintln!("SKIPPED: {} is absent", path.display());
+        None
+    }
+}
+
+cli_test!(oscal_catalogs_and_profiles_import_from_files, |db| {
+    let (Some(low), Some(high), Some(csf)) = (
+        oscal_file("NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
+        oscal_file("NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json"),
+        oscal_file("NIST_CSF_v2.0_catalog.json"),
+    ) else {
+        return;
+    };
+    let url = &db.url;
+    ok(url, &["org", "create", "ACME", "--kind", "provider"], None);
+    let out = rampart(url, &["framework", "import", &low, "--org", "ACME"], None);
+    assert!(!out.status.success() && stderr(&out).contains("--catalog FILE"), "{}", stderr(&out));
+    let done: serde_json::Value = serde_json::from_str(&ok(
+        url,
+        &["framework", "import", &low, "--catalog", &high, "--org", "ACME", "--urn", "urn:nist:sp800-53:low", "--json"],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(done["urn"], "urn:nist:sp800-53:low");
+    assert!(done["assessable"].as_i64().unwrap() > 100, "{done}");
+    ok(url, &["framework", "load", "urn:rampart:framework:nist-csf-2.0", "--org", "ACME"], None);
+    let out =
+        ok(url, &["framework", "import", &csf, "--org", "ACME", "--into", "urn:rampart:framework:nist-csf-2.0"], None);
+    assert!(out.contains("statements and guidance of 134 nodes"), "{out}");
+    let listed = ok(url, &["framework", "list", "--org", "ACME"], None);
+    assert!(listed.contains("urn:nist:sp800-53:low\tv20240204\t"), "the version is the profile's date: {listed}");
+    assert!(listed.contains("\toscal\t"), "{listed}");
+});

@@ -8,8 +8,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rampart_domain::{Invalid, Page, Permission};
 use rampart_frameworks::{BUILT_IN, ImplementationGroup, Library, LibraryError, ScoreLevel};
-use rampart_store::{ChangeContext, Framework, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_YAML};
-use serde::Serialize;
+use rampart_oscal::{ReadOptions, SourceFormat};
+use rampart_store::{
+    ChangeContext, Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL,
+    SOURCE_YAML,
+};
+use serde::{Deserialize, Serialize};
 
 use super::people::change_context;
 use super::{PageQuery, rfc3339};
@@ -150,16 +154,73 @@ pub async fn load_built_in(
     Ok(state.store.import_framework(ctx, org_id, &library, SOURCE_BUILT_IN).await?)
 }
 
-/// Parses a library in Rampart's format (YAML, or the same structure as JSON)
-/// and loads or upgrades it.
+/// How an uploaded library is used.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoadOptions {
+    /// Load it under this URN instead of its own (OSCAL documents have none
+    /// that stays the same across publications).
+    pub urn: Option<String>,
+    /// Add its text to the loaded framework with this URN instead of loading it.
+    pub into: Option<String>,
+}
+
+impl LoadOptions {
+    fn clean(value: &Option<String>) -> Option<String> {
+        value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    }
+}
+
+/// What an upload did.
+pub enum Loaded {
+    Import(FrameworkImport),
+    Enrichment(FrameworkEnrichment),
+}
+
+impl Loaded {
+    pub fn framework_id(&self) -> &str {
+        match self {
+            Loaded::Import(i) => &i.framework.id,
+            Loaded::Enrichment(e) => &e.framework.id,
+        }
+    }
+}
+
+/// Reads a library from text in any format Rampart takes (Rampart's YAML,
+/// an OSCAL catalog, an OSCAL profile sent with its catalog) and loads it,
+/// upgrades the loaded one, or adds its text to the framework named by `into`.
 pub async fn load_text(
     state: &AppState,
     ctx: &ChangeContext,
     org_id: &str,
     text: &str,
-) -> Result<FrameworkImport, Problem> {
-    let library: Library = rampart_frameworks::parse_yaml(text)?;
-    Ok(state.store.import_framework(ctx, org_id, &library, SOURCE_YAML).await?)
+    options: &LoadOptions,
+) -> Result<Loaded, Problem> {
+    let read = ReadOptions { urn: LoadOptions::clean(&options.urn) };
+    let (library, format) = rampart_oscal::read_library(text, None, &read)?;
+    if let Some(into) = LoadOptions::clean(&options.into) {
+        let target = match state.store.framework_by_urn(org_id, &into).await {
+            Ok(f) => f,
+            Err(rampart_store::StoreError::NotFound) => {
+                return Err(
+                    Invalid::new("into", format!("`{into}` is not a framework loaded in this organisation")).into()
+                );
+            }
+            Err(e) => return Err(e.into()),
+        };
+        return Ok(Loaded::Enrichment(state.store.enrich_framework(ctx, org_id, &target.id, &library).await?));
+    }
+    let source = match format {
+        SourceFormat::Rampart => SOURCE_YAML,
+        SourceFormat::Oscal => SOURCE_OSCAL,
+    };
+    Ok(Loaded::Import(state.store.import_framework(ctx, org_id, &library, source).await?))
+}
+
+#[derive(Serialize)]
+pub struct EnrichmentDto {
+    pub framework: FrameworkDto,
+    pub enriched: u64,
+    pub not_in_framework: Vec<String>,
 }
 
 pub async fn list(
@@ -183,20 +244,31 @@ pub async fn get(
     Ok(Json(FrameworkDetail { framework: framework.into(), requirements }))
 }
 
-/// `POST /api/v1/frameworks`: the body is a library in Rampart's YAML format
-/// (JSON of the same structure is YAML too).
+/// `POST /api/v1/frameworks`: the body is a library in Rampart's YAML
+/// format, an OSCAL catalog, or an OSCAL profile with its catalog.
 pub async fn import(
     State(state): State<AppState>,
     actor: ApiActor,
     request_id: axum::Extension<RequestId>,
+    Query(options): Query<LoadOptions>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Edit, "load frameworks")?;
     let text = std::str::from_utf8(&body)
-        .map_err(|_| Problem::bad_request("The library must be UTF-8 text in Rampart's YAML format."))?;
-    let done = load_text(&state, &change_context(&actor.0, &request_id), &actor.0.org_id, text).await?;
-    let status = if done.previous_version.is_some() { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(ImportDto::from(done))).into_response())
+        .map_err(|_| Problem::bad_request("Send the library as UTF-8 text: Rampart's YAML format or OSCAL JSON."))?;
+    let ctx = change_context(&actor.0, &request_id);
+    Ok(match load_text(&state, &ctx, &actor.0.org_id, text, &options).await? {
+        Loaded::Import(done) => {
+            let status = if done.previous_version.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+            (status, Json(ImportDto::from(done))).into_response()
+        }
+        Loaded::Enrichment(done) => Json(EnrichmentDto {
+            framework: done.framework.into(),
+            enriched: done.enriched,
+            not_in_framework: done.not_in_framework,
+        })
+        .into_response(),
+    })
 }
 
 pub async fn delete(

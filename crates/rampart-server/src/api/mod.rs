@@ -72,7 +72,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/risk-heat-map", get(risks::heat_map))
         .route("/api/v1/portfolio", get(risks::latest_portfolio))
         .route("/api/v1/portfolio/quantify", post(risks::quantify_portfolio))
-        .route("/api/v1/frameworks", get(frameworks::list).post(frameworks::import))
+        .route(
+            "/api/v1/frameworks",
+            get(frameworks::list)
+                .post(frameworks::import)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::LIBRARY_BODY_LIMIT)),
+        )
         .route("/api/v1/frameworks/{id}", get(frameworks::get).delete(frameworks::delete))
         .route("/api/v1/frameworks/{id}/export", get(frameworks::export))
         .route("/api/v1/framework-library", get(frameworks::built_ins))

@@ -35,10 +35,10 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "post",
         "/api/v1/frameworks",
-        "Load a library in Rampart's YAML format (the request body; JSON of the same structure also works). A higher version of a loaded URN upgrades it in place, matching nodes by ref_id; the same or a lower version is refused.",
+        "Load a library sent as the body: Rampart's YAML format, an OSCAL catalog, or an OSCAL profile with its catalog as {\"profile\": …, \"catalog\": …}. A higher version of a loaded URN upgrades it in place, matching nodes by ref_id; the same or a lower version is refused. With `into`, the library's statements and guidance are added to that loaded framework instead (200, FrameworkEnrichment).",
         "edit",
         Some("LibraryDocument"),
-        &[(201, "FrameworkImport"), (200, "FrameworkImport"), (409, "Problem"), (422, "Problem")],
+        &[(201, "FrameworkImport"), (200, "FrameworkImport"), (409, "Problem"), (413, "Problem"), (422, "Problem")],
         false,
     ),
     op(
@@ -62,6 +62,17 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// Query parameters of the assessment operations.
+pub fn parameters(op: &Operation) -> Vec<Value> {
+    if op.path == "/api/v1/frameworks" && op.method == "post" {
+        return vec![
+            json!({"name": "urn", "in": "query", "schema": string(), "description": "Load under this URN instead of the library's own"}),
+            json!({"name": "into", "in": "query", "schema": string(), "description": "URN of a loaded framework to add the library's text to"}),
+        ];
+    }
+    Vec::new()
+}
+
 pub fn schemas() -> Value {
     let level = object(&["value", "name"], json!({"value": {"type": "integer"}, "name": string()}));
     let group = object(
@@ -83,7 +94,11 @@ pub fn schemas() -> Value {
     let framework_required =
         ["id", "urn", "version", "name", "score_scale", "implementation_groups", "source", "nodes", "assessable"];
     json!({
-        "LibraryDocument": {"type": "string", "description": "A library in Rampart's YAML format (docs/FRAMEWORKS.md). Send it as the raw body with Content-Type application/yaml."},
+        "LibraryDocument": {"type": "string", "description": "The raw body: a library in Rampart's YAML format (docs/FRAMEWORKS.md, Content-Type application/yaml), an OSCAL 1.1/1.2 catalog, or an OSCAL profile and its catalog in one JSON object (application/json). At most 32 MiB."},
+        "FrameworkEnrichment": object(&["framework", "enriched", "not_in_framework"], json!({
+            "framework": {"$ref": "#/components/schemas/Framework"}, "enriched": {"type": "integer"},
+            "not_in_framework": {"type": "array", "items": string(), "description": "Ref ids of the source the framework does not have"}
+        })),
         "Framework": object(&framework_required, framework),
         "FrameworkPage": page_of("Framework"),
         "FrameworkDetail": object(&[&framework_required[..], &["requirements"]].concat(), detail),

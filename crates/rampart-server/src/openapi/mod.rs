@@ -822,6 +822,7 @@ fn parameters(op: &Operation) -> Vec<Value> {
         params.push(json!({"name": "from", "in": "query", "schema": time()}));
         params.push(json!({"name": "to", "in": "query", "schema": time()}));
     }
+    params.extend(assess::parameters(op));
     if op.path.ends_with("/export") {
         params.push(json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json"], "default": "csv"}}));
     }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{CsrfForm, NoFields, PageError, Shell, change_context, org_session, render};
 use crate::AppState;
-use crate::api::frameworks::{LibraryEntry, library_entries, load_built_in, load_text};
+use crate::api::frameworks::{LibraryEntry, LoadOptions, Loaded, library_entries, load_built_in, load_text};
 use crate::auth::OrgSession;
 use crate::error::Problem;
 use crate::middleware::RequestId;
@@ -42,6 +42,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "loaded" => "The framework was loaded.",
         "upgraded" => "The framework was upgraded; every node kept its place by ref_id.",
         "deleted" => "The framework was removed.",
+        "enriched" => "The source's statements and guidance were added to the nodes with the same ref_id.",
         _ => return None,
     })
 }
@@ -109,6 +110,10 @@ pub async fn load(
 pub struct ImportForm {
     #[serde(default)]
     library: String,
+    #[serde(default)]
+    urn: String,
+    #[serde(default)]
+    into: String,
 }
 
 /// Loads a library pasted (or read from a file by app.js) in Rampart's YAML format.
@@ -119,9 +124,13 @@ pub async fn import(
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "load frameworks")?;
-    let text = form.form.library;
-    match load_text(&state, &change_context(&org, &rid), &org.actor.org_id, &text).await {
-        Ok(done) => Ok(after_load(&done)),
+    let ImportForm { library: text, urn, into } = form.form;
+    let options = LoadOptions { urn: Some(urn), into: Some(into) };
+    match load_text(&state, &change_context(&org, &rid), &org.actor.org_id, &text, &options).await {
+        Ok(Loaded::Import(done)) => Ok(after_load(&done)),
+        Ok(done @ Loaded::Enrichment(_)) => {
+            Ok(Redirect::to(&format!("/frameworks/{}?notice=enriched", done.framework_id())).into_response())
+        }
         Err(p) if p.status < 500 => list_page(&state, &org, None, Some(p.detail), text).await,
         Err(p) => Err(PageError(p)),
     }

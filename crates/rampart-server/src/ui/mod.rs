@@ -76,7 +76,12 @@ pub fn routes() -> Router<AppState> {
         .route("/risk/portfolio", get(quant::portfolio).post(quant::quantify_portfolio))
         .route("/risk/matrix", get(risk_settings::settings).post(risk_settings::save_settings))
         .route("/risk/report", get(risk_settings::report))
-        .route("/frameworks", get(frameworks::list).post(frameworks::import))
+        .route(
+            "/frameworks",
+            get(frameworks::list)
+                .post(frameworks::import)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::LIBRARY_BODY_LIMIT)),
+        )
         .route("/frameworks/library", post(frameworks::load))
         .route("/frameworks/{id}", get(frameworks::detail))
         .route("/frameworks/{id}/export", get(frameworks::export))

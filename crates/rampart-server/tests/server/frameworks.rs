@@ -129,3 +129,62 @@ store_test!(the_framework_pages_load_browse_and_search, |store| {
     let refused = viewer.post("/frameworks/library", &[("csrf_token", &viewer_csrf), ("urn", CSF)]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 });
+
+fn oscal(name: &str) -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/oscal").join(name);
+    std::fs::read_to_string(&path).map_err(|_| eprintln!("SKIPPED: {} is absent", path.display())).ok()
+}
+
+async fn post_to(app: &TestApp, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
+    let request = Request::post(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app.send(request).await;
+    let status = response.status();
+    (status, serde_json::from_str(&body_text(response).await).unwrap_or(Value::Null))
+}
+
+store_test!(oscal_catalogs_and_profiles_load_over_the_api, |store| {
+    let (Some(moderate), Some(csf), Some(low), Some(high)) = (
+        oscal("NIST_SP-800-53_rev5_MODERATE-baseline-resolved-profile_catalog.json"),
+        oscal("NIST_CSF_v2.0_catalog.json"),
+        oscal("NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
+        oscal("NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json"),
+    ) else {
+        return;
+    };
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = &org.analyst.token;
+    assert!(moderate.len() > rampart_server::DEFAULT_BODY_LIMIT, "a catalog larger than other bodies may be");
+    let (status, done) = post_to(&app, token, "/api/v1/frameworks?urn=urn:nist:sp800-53:moderate", &moderate).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert_eq!(
+        (done["framework"]["assessable"].as_i64(), done["framework"]["source"].as_str()),
+        (Some(287), Some("oscal"))
+    );
+    assert_eq!(done["framework"]["urn"], "urn:nist:sp800-53:moderate");
+
+    let inner = |doc: &str| doc.trim().strip_prefix('{').unwrap().strip_suffix('}').unwrap().to_string();
+    let both = format!("{{{}, {}}}", inner(&low), inner(&high));
+    let (status, done) = post_to(&app, token, "/api/v1/frameworks", &both).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert!(done["framework"]["urn"].as_str().unwrap().starts_with("urn:oscal:profile:"));
+    let (status, problem) = post_to(&app, token, "/api/v1/frameworks", &low).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["detail"].as_str().unwrap().contains("give the catalog"), "{problem}");
+
+    let (status, problem) = post_to(&app, token, &format!("/api/v1/frameworks?into={CSF}"), &csf).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("into")));
+    app.api("POST", &format!("/api/v1/framework-library/{CSF}/load"), Some(token), None).await;
+    let (status, enriched) = post_to(&app, token, &format!("/api/v1/frameworks?into={CSF}"), &csf).await;
+    assert_eq!((status, enriched["enriched"].as_u64()), (StatusCode::OK, Some(134)), "{enriched}");
+    let id = enriched["framework"]["id"].as_str().unwrap();
+    let (_, _, detail) = app.api("GET", &format!("/api/v1/frameworks/{id}"), Some(token), None).await;
+    assert_eq!(
+        detail["requirements"][2]["statement"],
+        "The organizational mission is understood and informs cybersecurity risk management"
+    );
+});

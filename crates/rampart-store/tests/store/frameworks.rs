@@ -82,3 +82,31 @@ store_test!(frameworks_stay_inside_their_organisation, |store| {
     assert!(matches!(store.framework(&alpha, id).await.unwrap_err(), StoreError::NotFound));
     assert_eq!(store.framework(&beta, &again.framework.id).await.unwrap().nodes, 2);
 });
+
+store_test!(nists_oscal_catalog_adds_the_official_text_to_the_csf_outline, |store| {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/oscal/NIST_CSF_v2.0_catalog.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIPPED: {} is absent", path.display());
+        return;
+    };
+    let official =
+        rampart_oscal::catalog_library(&rampart_oscal::parse_catalog(&text).unwrap(), &Default::default()).unwrap();
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let loaded = store.import_framework(&ctx(), &org, &built_in(CSF).unwrap(), SOURCE_BUILT_IN).await.unwrap();
+    let done = store.enrich_framework(&ctx(), &org, &loaded.framework.id, &official).await.unwrap();
+    assert_eq!(done.enriched, 134, "every function, category and subcategory of the outline");
+    assert!(done.not_in_framework.contains(&"ID.AM-06".to_string()), "withdrawn CSF 1.1 items are not in the outline");
+    assert_eq!(done.framework.assessable, 106, "the tree and what is assessed stay");
+    let nodes = store.requirement_nodes(&org, &loaded.framework.id).await.unwrap();
+    let oc01 = nodes.iter().find(|n| n.requirement.ref_id == "GV.OC-01").unwrap();
+    assert_eq!(oc01.requirement.title, "Mission shapes cyber risk management", "our short title stays");
+    assert_eq!(
+        oc01.requirement.statement,
+        "The organizational mission is understood and informs cybersecurity risk management"
+    );
+    assert!(oc01.requirement.guidance.starts_with("Implementation examples:"));
+    let (other, _) = org_with_admin(store, "Beta").await;
+    let err = store.enrich_framework(&ctx(), &other, &loaded.framework.id, &official).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound));
+});
