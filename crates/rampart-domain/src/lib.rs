@@ -11,6 +11,7 @@
 #[macro_use]
 mod names;
 
+pub mod assessment;
 pub mod asset;
 pub mod audit;
 pub mod control;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod page;
 pub mod risk;
 pub mod risk_matrix;
+pub mod score;
 pub mod tenancy;
 pub mod threat;
 pub mod validate;
