@@ -227,7 +227,7 @@ pub fn effort_units(effort: Option<crate::control::Effort>) -> f64 {
 }
 
 /// A requirement that can still earn points.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Improvement {
     /// Index of the node.
     pub node: usize,

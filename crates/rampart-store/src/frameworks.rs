@@ -134,13 +134,39 @@ const FRAMEWORK_SELECT: &str = "SELECT f.*, \
      (SELECT COUNT(*) FROM requirement_nodes n WHERE n.framework_id = f.id AND n.assessable = 1) AS assessable_nodes \
      FROM frameworks f WHERE f.org_id = $1";
 
-async fn framework_in(conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> Result<Framework> {
+pub(crate) async fn framework_in(conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> Result<Framework> {
     let row = sqlx::query(&format!("{FRAMEWORK_SELECT} AND f.id = $2"))
         .bind(org_id)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(framework_from_row).transpose()?.ok_or(StoreError::NotFound)
+}
+
+/// The tree in document order, withdrawn nodes last (the order scoring walks).
+pub(crate) async fn nodes_in(
+    conn: &mut sqlx::AnyConnection,
+    org_id: &str,
+    framework_id: &str,
+) -> Result<Vec<RequirementNode>> {
+    let rows = sqlx::query(
+        "SELECT * FROM requirement_nodes WHERE org_id = $1 AND framework_id = $2 ORDER BY withdrawn, seq, ref_id",
+    )
+    .bind(org_id)
+    .bind(framework_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(node_from_row).collect()
+}
+
+/// `NotFound` unless the framework belongs to the organisation.
+pub(crate) async fn framework_exists(tx: &mut Tx, org_id: &str, id: &str) -> Result<()> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM frameworks WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 impl Store {
@@ -200,6 +226,15 @@ impl Store {
                     )));
                 }
                 let counts = upgrade(&mut tx, org_id, &id, library, source, now).await?;
+                let assessed: Vec<String> =
+                    sqlx::query_scalar("SELECT id FROM assessments WHERE org_id = $1 AND framework_id = $2")
+                        .bind(org_id)
+                        .bind(&id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for assessment in assessed {
+                    crate::assessments::refresh_summary(&mut tx, org_id, &assessment, None).await?;
+                }
                 (id, Some(loaded), counts)
             }
         };
@@ -248,14 +283,7 @@ impl Store {
 
     /// The whole tree of a framework in document order (withdrawn nodes last).
     pub async fn requirement_nodes(&self, org_id: &str, framework_id: &str) -> Result<Vec<RequirementNode>> {
-        let rows = sqlx::query(
-            "SELECT * FROM requirement_nodes WHERE org_id = $1 AND framework_id = $2 ORDER BY withdrawn, seq, ref_id",
-        )
-        .bind(org_id)
-        .bind(framework_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(node_from_row).collect()
+        nodes_in(&mut *self.pool.acquire().await?, org_id, framework_id).await
     }
 
     /// A loaded framework as a library again, for export.
@@ -345,6 +373,15 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         let urn = urn.ok_or(StoreError::NotFound)?;
+        let assessed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM assessments WHERE org_id = $1 AND framework_id = $2")
+                .bind(org_id)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if assessed > 0 {
+            return Err(StoreError::Conflict(format!("{urn} is used by {assessed} assessment(s): delete those first")));
+        }
         sqlx::query("DELETE FROM requirement_nodes WHERE framework_id = $1 AND org_id = $2")
             .bind(id)
             .bind(org_id)

@@ -28,6 +28,7 @@ macro_rules! acceptance_expiring_sql {
 
 mod acceptances;
 mod accounts;
+mod assessments;
 mod assets;
 mod audit;
 mod connect;
@@ -38,6 +39,7 @@ mod links;
 mod migrate;
 pub mod portable;
 mod quant_runs;
+mod results;
 mod risks;
 mod sessions;
 pub mod testing;
@@ -48,6 +50,7 @@ mod vulnerabilities;
 
 pub use acceptances::{AcceptanceQueue, RiskAcceptance};
 pub use accounts::{Member, Organisation, UserRecord};
+pub use assessments::{Assessment, AssessmentFilter, AssessmentPerson, AssessmentSummary, HeadingScore, Snapshot};
 pub use assets::{Asset, AssetFilter, AssetLink, RegisterCounts};
 pub use audit::{AuditFilter, ChainReport};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
@@ -58,6 +61,7 @@ pub use frameworks::{
 };
 pub use migrate::MIGRATIONS;
 pub use quant_runs::{NewQuantRun, QuantRun};
+pub use results::{RequirementResult, Workspace};
 pub use risks::{
     FairModel, HeatCell, HeatMap, Levels, RiskFilter, RiskLink, RiskScenario, RiskSettings, VulnerabilityLink,
 };

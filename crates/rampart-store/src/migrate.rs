@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "applied_controls", include_str!("../migrations/0006_applied_controls.sql")),
     (7, "risk_scenarios", include_str!("../migrations/0007_risk_scenarios.sql")),
     (8, "frameworks", include_str!("../migrations/0008_frameworks.sql")),
+    (9, "assessments", include_str!("../migrations/0009_assessments.sql")),
 ];
 
 impl Store {

@@ -1,5 +1,6 @@
 //! The store's specification, run on SQLite and on PostgreSQL.
 
+mod assessments;
 mod assets;
 mod frameworks;
 mod isolation;

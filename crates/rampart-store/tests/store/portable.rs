@@ -29,8 +29,31 @@ async fn populate(store: &Store) {
         .await
         .unwrap();
     populate_risks(store, &org, &admin, &threat.id, &a.id, &v.id).await;
+    populate_assessment(store, &org, &admin, &a.id).await;
+}
+
+/// A row in every table of the assessment pillar.
+async fn populate_assessment(store: &Store, org: &str, admin: &str, asset: &str) {
+    use rampart_domain::assessment::{AssessmentFields, AssessmentRole, ResultFields};
     let csf = rampart_frameworks::built_in("urn:rampart:framework:nist-csf-2.0").unwrap();
-    store.import_framework(&ctx(), &org, &csf, rampart_store::SOURCE_BUILT_IN).await.unwrap();
+    let loaded = store.import_framework(&ctx(), org, &csf, rampart_store::SOURCE_BUILT_IN).await.unwrap();
+    let fields = AssessmentFields::parse("CSF 2027", "", Some(asset), &[], "", "2027-06-30", &[]).unwrap();
+    let assessment = store.create_assessment(&ctx(), org, &loaded.framework.id, fields).await.unwrap();
+    let reviewer = [(admin.to_string(), AssessmentRole::Reviewer)];
+    store.set_assessment_people(&ctx(), org, &assessment.id, &reviewer).await.unwrap();
+    let nodes = store.requirement_nodes(org, &loaded.framework.id).await.unwrap();
+    let node = nodes.into_iter().find(|n| n.requirement.assessable).unwrap();
+    let answer = ResultFields::parse("compliant", Some(3), None, "", "", "", &[1, 2, 3, 4]).unwrap();
+    store.set_results(&ctx(), org, &assessment.id, std::slice::from_ref(&node.id), &answer).await.unwrap();
+    let control = store
+        .create_control(
+            &ctx(),
+            org,
+            rampart_domain::control::ControlFields::parse("Asset inventory", "", "active", "", "", "", None).unwrap(),
+        )
+        .await
+        .unwrap();
+    store.link_result_control(&ctx(), org, &assessment.id, &node.id, &control.id).await.unwrap();
 }
 
 /// A row in every table of the risk pillar.

@@ -1,0 +1,295 @@
+//! The answers of an assessment: one per requirement node, the applied
+//! controls that implement it, and the workspace that shows them with their
+//! scores.
+
+use std::collections::HashMap;
+
+use rampart_domain::assessment::{ResultFields, ResultKind};
+use rampart_domain::audit::AuditEvent;
+use rampart_domain::control::{ControlStatus, Effort};
+use rampart_domain::new_id;
+use rampart_domain::score::{Improvement, Scorecard, effort_units, improvements};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::assessments::{Assessment, ScoringTree, Tx, answers_in, assessment_in, refresh_summary};
+use crate::frameworks::{Framework, RequirementNode};
+use crate::links::LinkTable;
+use crate::{ChangeContext, ControlLink, Result, Store, StoreError, audit, now_ms};
+
+/// One stored answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequirementResult {
+    pub node_id: String,
+    #[serde(flatten)]
+    pub fields: ResultFields,
+    pub controls: Vec<ControlLink>,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+/// Everything the assessment workspace shows, read in a few queries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workspace {
+    pub assessment: Assessment,
+    pub framework: Framework,
+    pub nodes: Vec<RequirementNode>,
+    /// Aligned with `nodes`.
+    pub results: Vec<Option<RequirementResult>>,
+    /// Aligned with `nodes`: assessable and in the assessment's scope.
+    pub in_scope: Vec<bool>,
+    pub scorecard: Scorecard,
+    /// Requirements that can still earn points, best ratio first.
+    pub improvements: Vec<Improvement>,
+}
+
+const CONTROLS: LinkTable = LinkTable {
+    table: "result_controls",
+    owner_table: "requirement_results",
+    owner_col: "result_id",
+    other_table: "applied_controls",
+    other_col: "control_id",
+    object_type: "requirement_result",
+    added: "result.control.link",
+    removed: "result.control.unlink",
+    duplicate: "the control is already linked to this requirement",
+};
+
+/// Checks the assessment accepts answers and each node is one it counts;
+/// returns the assessment.
+async fn check_answerable(tx: &mut Tx, org_id: &str, assessment_id: &str, node_ids: &[String]) -> Result<Assessment> {
+    let a = assessment_in(tx, org_id, assessment_id).await?;
+    if !a.status.accepts_changes() {
+        return Err(StoreError::Conflict(format!(
+            "the assessment {:?} is done: it is locked and its answers cannot change",
+            a.fields.name
+        )));
+    }
+    let mut tree = ScoringTree::load(tx, org_id, &a.framework_id).await?;
+    tree.scope(&a.fields.groups);
+    let counted: HashMap<&str, bool> =
+        tree.node_ids.iter().zip(&tree.nodes).map(|(id, n)| (id.as_str(), n.counts)).collect();
+    for (i, node_id) in node_ids.iter().enumerate() {
+        match counted.get(node_id.as_str()) {
+            Some(true) => {}
+            Some(false) => {
+                return Err(rampart_domain::Invalid::new(
+                    format!("node_ids[{i}]"),
+                    "is a heading, withdrawn, or outside the assessment's groups: it is not assessed",
+                )
+                .into());
+            }
+            None => {
+                return Err(rampart_domain::Invalid::new(
+                    format!("node_ids[{i}]"),
+                    "is not a node of the assessed framework",
+                )
+                .into());
+            }
+        }
+    }
+    Ok(a)
+}
+
+async fn upsert(
+    tx: &mut Tx,
+    org_id: &str,
+    assessment_id: &str,
+    node_id: &str,
+    f: &ResultFields,
+    by: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO requirement_results (id, org_id, assessment_id, node_id, result, score, target, observation, \
+         justification, owner, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (assessment_id, node_id) DO UPDATE SET result = $5, score = $6, target = $7, observation = $8, \
+         justification = $9, owner = $10, updated_by = $11, updated_at = $12",
+    )
+    .bind(new_id())
+    .bind(org_id)
+    .bind(assessment_id)
+    .bind(node_id)
+    .bind(f.result.as_str())
+    .bind(f.score.map(i64::from))
+    .bind(f.target.map(i64::from))
+    .bind(&f.observation)
+    .bind(&f.justification)
+    .bind(&f.owner)
+    .bind(by)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The id of the answer row for a node, made (not assessed) when absent.
+async fn result_id(tx: &mut Tx, org_id: &str, assessment_id: &str, node_id: &str, by: &str) -> Result<String> {
+    let find = || {
+        sqlx::query_scalar::<_, String>(
+            "SELECT id FROM requirement_results WHERE org_id = $1 AND assessment_id = $2 AND node_id = $3",
+        )
+        .bind(org_id)
+        .bind(assessment_id)
+        .bind(node_id)
+    };
+    if let Some(id) = find().fetch_optional(&mut **tx).await? {
+        return Ok(id);
+    }
+    upsert(tx, org_id, assessment_id, node_id, &ResultFields::not_assessed(), by).await?;
+    Ok(find().fetch_one(&mut **tx).await?)
+}
+
+impl Store {
+    /// Gives the same answer to one or more requirements, in one transaction
+    /// with one audit record, and refreshes the scores.
+    pub async fn set_results(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        assessment_id: &str,
+        node_ids: &[String],
+        fields: &ResultFields,
+    ) -> Result<Assessment> {
+        if node_ids.is_empty() {
+            return Err(rampart_domain::Invalid::new("node_ids", "name at least one requirement").into());
+        }
+        let mut tx = self.write_tx().await?;
+        let a = check_answerable(&mut tx, org_id, assessment_id, node_ids).await?;
+        let tree = ScoringTree::load(&mut tx, org_id, &a.framework_id).await?;
+        let scale = tree.scale_values();
+        for (field, value) in [("score", fields.score), ("target", fields.target)] {
+            if value.is_some_and(|v| !scale.contains(&v)) {
+                return Err(rampart_domain::Invalid::new(field, "is not on the framework's score scale").into());
+            }
+        }
+        for node_id in node_ids {
+            upsert(&mut tx, org_id, assessment_id, node_id, fields, &ctx.actor).await?;
+        }
+        refresh_summary(&mut tx, org_id, assessment_id, None).await?;
+        let state = serde_json::json!({"node_ids": node_ids, "answer": fields});
+        audit::append(
+            &mut tx,
+            org_id,
+            ctx,
+            AuditEvent::new("assessment.answer", "assessment", assessment_id, Some(&state)),
+        )
+        .await?;
+        let updated = assessment_in(&mut tx, org_id, assessment_id).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Links an applied control that implements a requirement.
+    pub async fn link_result_control(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        assessment_id: &str,
+        node_id: &str,
+        control_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        check_answerable(&mut tx, org_id, assessment_id, &[node_id.to_string()]).await?;
+        let result = result_id(&mut tx, org_id, assessment_id, node_id, &ctx.actor).await?;
+        CONTROLS.add(&mut tx, ctx, org_id, &result, control_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn unlink_result_control(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        assessment_id: &str,
+        node_id: &str,
+        control_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        check_answerable(&mut tx, org_id, assessment_id, &[node_id.to_string()]).await?;
+        let result = result_id(&mut tx, org_id, assessment_id, node_id, &ctx.actor).await?;
+        CONTROLS.remove(&mut tx, ctx, org_id, &result, control_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The workspace of an assessment: the tree, every answer with its
+    /// controls, the scores of every node and the improvement actions.
+    pub async fn workspace(&self, org_id: &str, assessment_id: &str) -> Result<Workspace> {
+        let mut conn = self.pool.acquire().await?;
+        let assessment = assessment_in(&mut conn, org_id, assessment_id).await?;
+        let framework = crate::frameworks::framework_in(&mut conn, org_id, &assessment.framework_id).await?;
+        let nodes = crate::frameworks::nodes_in(&mut conn, org_id, &assessment.framework_id).await?;
+        let mut tree = ScoringTree::load(&mut conn, org_id, &assessment.framework_id).await?;
+        tree.scope(&assessment.fields.groups);
+        let answers = answers_in(&mut conn, org_id, assessment_id, &tree).await?;
+        let scorecard = tree.score(&answers, assessment.fields.roll_up);
+        let rows = sqlx::query("SELECT * FROM requirement_results WHERE org_id = $1 AND assessment_id = $2")
+            .bind(org_id)
+            .bind(assessment_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let links = sqlx::query(
+            "SELECT rc.result_id, c.id, c.name, c.status, c.effort FROM result_controls rc \
+             JOIN applied_controls c ON c.id = rc.control_id AND c.org_id = rc.org_id \
+             JOIN requirement_results r ON r.id = rc.result_id \
+             WHERE rc.org_id = $1 AND r.assessment_id = $2 ORDER BY c.name",
+        )
+        .bind(org_id)
+        .bind(assessment_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut controls: HashMap<String, Vec<(ControlLink, Option<Effort>)>> = HashMap::new();
+        for l in &links {
+            let effort: Option<String> = l.try_get("effort")?;
+            controls.entry(l.try_get("result_id")?).or_default().push((
+                ControlLink {
+                    id: l.try_get("id")?,
+                    name: l.try_get("name")?,
+                    status: ControlStatus::parse(&l.try_get::<String, _>("status")?)?,
+                },
+                effort.as_deref().map(Effort::parse).transpose()?,
+            ));
+        }
+        let position: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+        let mut results: Vec<Option<RequirementResult>> = vec![None; nodes.len()];
+        let mut effort = vec![effort_units(None); nodes.len()];
+        for r in &rows {
+            let node_id: String = r.try_get("node_id")?;
+            let Some(&i) = position.get(node_id.as_str()) else { continue };
+            let linked = controls.remove(&r.try_get::<String, _>("id")?).unwrap_or_default();
+            // The cheapest control still to finish tells the effort left.
+            if let Some(e) = linked
+                .iter()
+                .filter(|(c, _)| !matches!(c.status, ControlStatus::Active | ControlStatus::Retired))
+                .map(|(_, e)| effort_units(*e))
+                .min_by(f64::total_cmp)
+            {
+                effort[i] = e;
+            }
+            results[i] = Some(RequirementResult {
+                node_id,
+                fields: ResultFields {
+                    result: ResultKind::parse(&r.try_get::<String, _>("result")?)?,
+                    score: r.try_get::<Option<i64>, _>("score")?.and_then(|s| i32::try_from(s).ok()),
+                    target: r.try_get::<Option<i64>, _>("target")?.and_then(|s| i32::try_from(s).ok()),
+                    observation: r.try_get("observation")?,
+                    justification: r.try_get("justification")?,
+                    owner: r.try_get("owner")?,
+                },
+                controls: linked.into_iter().map(|(c, _)| c).collect(),
+                updated_by: r.try_get("updated_by")?,
+                updated_at: r.try_get("updated_at")?,
+            });
+        }
+        let ranked = improvements(&tree.nodes, &answers, tree.scale_range(), &effort);
+        Ok(Workspace {
+            in_scope: tree.nodes.iter().map(|n| n.counts).collect(),
+            assessment,
+            framework,
+            nodes,
+            results,
+            scorecard,
+            improvements: ranked,
+        })
+    }
+}
