@@ -17,6 +17,30 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
+  // Assessment workspace: j / k move between requirements, 1–5 pick a
+  // result in the focused one, s saves it.
+  const rows = [...document.querySelectorAll("li[data-answerable]")];
+  let current = -1;
+  const focusRow = (i) => {
+    if (!rows.length) return;
+    if (current >= 0) rows[current].classList.remove("focused");
+    current = Math.max(0, Math.min(rows.length - 1, i));
+    rows[current].classList.add("focused");
+    rows[current].scrollIntoView({ block: "center" });
+  };
+  const keys = ["compliant", "partially-compliant", "non-compliant", "not-applicable", "not-assessed"];
+  document.addEventListener("keydown", (event) => {
+    if (!rows.length || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName)) return;
+    if (event.key === "j") focusRow(current + 1);
+    else if (event.key === "k") focusRow(current - 1);
+    else if (current >= 0 && event.key >= "1" && event.key <= "5") {
+      rows[current].querySelector("select[data-result]").value = keys[Number(event.key) - 1];
+    } else if (current >= 0 && event.key === "s") {
+      rows[current].querySelector("form.answer").requestSubmit();
+    } else return;
+    event.preventDefault();
+  });
   for (const button of document.querySelectorAll("button[data-print]")) {
     button.addEventListener("click", () => window.print());
   }

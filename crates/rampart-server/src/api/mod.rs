@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: thin handlers over the store.
 
+pub mod assessments;
 pub mod assets;
 mod audit;
 pub mod controls;
@@ -80,6 +81,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/frameworks/{id}", get(frameworks::get).delete(frameworks::delete))
         .route("/api/v1/frameworks/{id}/export", get(frameworks::export))
+        .route("/api/v1/assessments", get(assessments::list).post(assessments::create))
+        .route("/api/v1/assessments/{id}", get(assessments::get).patch(assessments::update).delete(assessments::delete))
+        .route("/api/v1/assessments/{id}/status", post(assessments::status))
+        .route("/api/v1/assessments/{id}/people", put(assessments::set_people))
+        .route("/api/v1/assessments/{id}/results", put(assessments::results))
+        .route("/api/v1/assessments/{id}/requirements", get(assessments::workspace))
+        .route("/api/v1/assessments/{id}/trend", get(assessments::trend))
+        .route("/api/v1/assessments/{id}/export", get(assessments::export))
+        .route(
+            "/api/v1/assessments/{id}/requirements/{node_id}/controls/{control_id}",
+            put(assessments::link_control).delete(assessments::unlink_control),
+        )
         .route("/api/v1/framework-library", get(frameworks::built_ins))
         .route("/api/v1/framework-library/{urn}/load", post(frameworks::load))
         .route("/api/v1/audit", get(audit::list))

@@ -53,6 +53,123 @@ pub const OPERATIONS: &[Operation] = &[
     op("delete", "/api/v1/frameworks/{id}", "Remove a framework and its tree.", "edit", None, NONE, false),
     op(
         "get",
+        "/api/v1/assessments",
+        "Assessments, newest first, filtered by framework and status, each with its current scores.",
+        "read",
+        None,
+        &[(200, "AssessmentPage")],
+        true,
+    ),
+    op(
+        "post",
+        "/api/v1/assessments",
+        "Start an assessment of a loaded framework (status planned).",
+        "edit",
+        Some("AssessmentInput"),
+        &[(201, "Assessment"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/assessments/{id}",
+        "An assessment with its scores and the people named in it.",
+        "read",
+        None,
+        &[(200, "AssessmentDetail"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "patch",
+        "/api/v1/assessments/{id}",
+        "Change the fields a body names (not the framework); a done assessment answers 409.",
+        "edit",
+        Some("AssessmentInput"),
+        &[(200, "Assessment"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/assessments/{id}",
+        "Delete an assessment that is not done, with its answers.",
+        "edit",
+        None,
+        &[(204, ""), (404, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/assessments/{id}/status",
+        "Move along planned → in-progress → in-review → done (in-review may go back to in-progress). Out of review only a named reviewer (or an admin when none is named) decides. An illegal move answers 409 naming the allowed ones.",
+        "edit (named reviewers: out of review)",
+        Some("StatusChange"),
+        &[(200, "Assessment"), (403, "Problem"), (404, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
+        "put",
+        "/api/v1/assessments/{id}/people",
+        "Name the assessors and reviewers (members of the organisation), replacing those named before.",
+        "edit",
+        Some("AssessmentPeople"),
+        &[(200, "AssessmentPersonList"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "put",
+        "/api/v1/assessments/{id}/results",
+        "Answer one or more requirements with the same result (bulk), in one transaction; the scores are recomputed with it.",
+        "edit",
+        Some("Answer"),
+        &[(200, "Assessment"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/assessments/{id}/requirements",
+        "The workspace: every node of the framework with its answer, linked controls and scores, the overall score and the improvement actions ranked by points per unit of effort.",
+        "read",
+        None,
+        &[(200, "Workspace"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "put",
+        "/api/v1/assessments/{id}/requirements/{node_id}/controls/{control_id}",
+        "Record that an applied control implements the requirement.",
+        "edit",
+        None,
+        &[(204, ""), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/assessments/{id}/requirements/{node_id}/controls/{control_id}",
+        "Remove a control from a requirement.",
+        "edit",
+        None,
+        &[(204, ""), (404, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/assessments/{id}/trend",
+        "The score snapshots, oldest first: one at creation and at each status change, and one per day of changes while in progress.",
+        "read",
+        None,
+        &[(200, "SnapshotList"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/assessments/{id}/export",
+        "The assessed requirements with their answers as CSV (format=csv) or JSON (format=json).",
+        "read",
+        None,
+        &[(200, ""), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
         "/api/v1/frameworks/{id}/export",
         "The framework in Rampart's YAML library format, as a download.",
         "read",
@@ -64,6 +181,12 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// Query parameters of the assessment operations.
 pub fn parameters(op: &Operation) -> Vec<Value> {
+    if op.path == "/api/v1/assessments" && op.method == "get" {
+        return vec![
+            json!({"name": "framework_id", "in": "query", "schema": string()}),
+            json!({"name": "status", "in": "query", "schema": statuses()}),
+        ];
+    }
     if op.path == "/api/v1/frameworks" && op.method == "post" {
         return vec![
             json!({"name": "urn", "in": "query", "schema": string(), "description": "Load under this URN instead of the library's own"}),
@@ -73,7 +196,111 @@ pub fn parameters(op: &Operation) -> Vec<Value> {
     Vec::new()
 }
 
+fn statuses() -> Value {
+    json!({"type": "string", "enum": ["planned", "in-progress", "in-review", "done"]})
+}
+
+fn result_kinds() -> Value {
+    json!({"type": "string", "enum": ["not-assessed", "compliant", "partially-compliant", "non-compliant", "not-applicable"]})
+}
+
+/// The schemas of assessments, answers and scores.
+fn assessment_schemas() -> Value {
+    let summary = object(
+        &["compliance", "maturity", "points_earned", "points_possible", "results", "progress", "headings"],
+        json!({
+            "compliance": {"type": ["number", "null"], "description": "Percent of applicable weight earned by results (docs/SCORING.md)"},
+            "maturity": {"type": ["number", "null"], "description": "Mean score on the scale"},
+            "points_earned": {"type": "number"}, "points_possible": {"type": "number"},
+            "results": {"type": "array", "items": {"type": "integer"}, "minItems": 5, "maxItems": 5, "description": "Counts: not assessed, compliant, partially compliant, non-compliant, not applicable"},
+            "progress": {"type": ["number", "null"], "description": "Percent of counted requirements answered"},
+            "headings": {"type": "array", "items": object(&["ref_id", "title", "compliance", "maturity"], json!({
+                "ref_id": string(), "title": string(), "compliance": {"type": ["number", "null"]}, "maturity": {"type": ["number", "null"]}
+            }))}
+        }),
+    );
+    let score = object(
+        &["compliance", "maturity", "points_possible", "points_earned", "results"],
+        json!({
+            "compliance": {"type": ["number", "null"]}, "maturity": {"type": ["number", "null"]},
+            "points_possible": {"type": "number"}, "points_earned": {"type": "number"},
+            "results": {"type": "array", "items": {"type": "integer"}}
+        }),
+    );
+    let input = json!({
+        "framework_id": string(), "name": {"type": "string", "maxLength": 120}, "description": {"type": "string", "maxLength": 4000},
+        "scope_asset_id": {"type": ["string", "null"], "description": "An asset (system) the assessment is limited to; null for the organisation"},
+        "groups": {"type": "array", "items": string(), "description": "Implementation groups assessed; empty for all"},
+        "roll_up": {"type": "string", "enum": ["weighted", "average-of-averages"], "default": "weighted"},
+        "due_date": {"type": ["string", "null"], "format": "date"}
+    });
+    let mut assessment = input.clone();
+    assessment["id"] = string();
+    assessment["framework_name"] = string();
+    assessment["status"] = statuses();
+    assessment["next_statuses"] = json!({"type": "array", "items": statuses()});
+    assessment["summary"] = summary;
+    assessment["created_by"] = string();
+    assessment["created_at"] = time();
+    assessment["updated_at"] = time();
+    let required = ["id", "framework_id", "name", "groups", "roll_up", "status", "next_statuses", "summary"];
+    let mut detail = assessment.clone();
+    detail["people"] = json!({"$ref": "#/components/schemas/AssessmentPersonList"});
+    let person = object(
+        &["user_id", "email", "role"],
+        json!({"user_id": string(), "email": string(), "role": {"type": "string", "enum": ["assessor", "reviewer"]}}),
+    );
+    let answer_fields = json!({
+        "result": result_kinds(), "score": {"type": ["integer", "null"], "description": "On the framework's score scale"},
+        "target": {"type": ["integer", "null"]}, "observation": {"type": "string", "maxLength": 8000},
+        "justification": {"type": "string", "maxLength": 8000, "description": "Required when not applicable"},
+        "owner": {"type": "string", "maxLength": 120}
+    });
+    let mut answer = answer_fields.clone();
+    answer["node_ids"] = json!({"type": "array", "items": string(), "minItems": 1, "maxItems": 5000});
+    let mut stored = answer_fields;
+    stored["node_id"] = string();
+    stored["controls"] = json!({"type": "array", "items": object(&["id", "name", "status"], json!({"id": string(), "name": string(), "status": string()}))});
+    stored["updated_by"] = string();
+    stored["updated_at"] = time();
+    json!({
+        "AssessmentInput": {"type": "object", "properties": input, "description": "For POST framework_id and name are required; PATCH changes only what it names."},
+        "Assessment": object(&required, assessment),
+        "AssessmentPage": page_of("Assessment"),
+        "AssessmentDetail": object(&[&required[..], &["people"]].concat(), detail),
+        "AssessmentPersonList": {"type": "array", "items": person},
+        "AssessmentPeople": object(&[], json!({"assessors": {"type": "array", "items": string()}, "reviewers": {"type": "array", "items": string()}})),
+        "StatusChange": object(&["status"], json!({"status": statuses()})),
+        "Answer": object(&["node_ids", "result"], answer),
+        "Workspace": object(&["assessment", "overall", "requirements", "improvements"], json!({
+            "assessment": {"$ref": "#/components/schemas/Assessment"}, "overall": score,
+            "requirements": {"type": "array", "items": object(&["node_id", "ref_id", "depth", "title", "assessed", "weight", "answer", "score"], json!({
+                "node_id": string(), "ref_id": string(), "parent": {"type": ["string", "null"]}, "depth": {"type": "integer"},
+                "title": string(), "assessed": {"type": "boolean", "description": "Assessable and in the assessment's groups"},
+                "weight": {"type": "integer"}, "answer": {"oneOf": [object(&["node_id", "result"], stored), {"type": "null"}]}, "score": score
+            }))},
+            "improvements": {"type": "array", "items": object(&["node_id", "ref_id", "points_gained", "effort", "points_per_effort"], json!({
+                "node_id": string(), "ref_id": string(), "title": string(), "points_gained": {"type": "number"},
+                "effort": {"type": "number", "description": "Units: XS 1, S 2, M 4 (no linked control), L 8, XL 16"},
+                "points_per_effort": {"type": "number"}
+            }))}
+        })),
+        "SnapshotList": {"type": "array", "items": object(&["taken_at", "reason", "status", "summary"], json!({
+            "taken_at": time(), "reason": {"type": "string", "enum": ["created", "status", "daily"]}, "status": statuses(),
+            "summary": {"description": "As an assessment's summary"}
+        }))},
+    })
+}
+
 pub fn schemas() -> Value {
+    let mut all = framework_schemas();
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), assessment_schemas()) {
+        all.extend(more);
+    }
+    all
+}
+
+fn framework_schemas() -> Value {
     let level = object(&["value", "name"], json!({"value": {"type": "integer"}, "name": string()}));
     let group = object(
         &["ref_id", "name", "description"],

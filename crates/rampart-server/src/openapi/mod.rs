@@ -781,7 +781,7 @@ fn risk_schemas() -> Value {
 
 fn parameters(op: &Operation) -> Vec<Value> {
     let mut params = Vec::new();
-    for name in ["user_id", "id", "depends_on", "asset_id", "kind", "other", "urn"] {
+    for name in ["user_id", "id", "depends_on", "asset_id", "kind", "other", "urn", "node_id", "control_id"] {
         if op.path.contains(&format!("{{{name}}}")) {
             params.push(json!({"name": name, "in": "path", "required": true, "schema": string()}));
         }
@@ -823,7 +823,7 @@ fn parameters(op: &Operation) -> Vec<Value> {
         params.push(json!({"name": "to", "in": "query", "schema": time()}));
     }
     params.extend(assess::parameters(op));
-    if op.path.ends_with("/export") {
+    if op.path.ends_with("/export") && !op.path.starts_with("/api/v1/frameworks/") {
         params.push(json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json"], "default": "csv"}}));
     }
     params

@@ -1,8 +1,6 @@
 //! The framework pages: the organisation's loaded frameworks and the built-in
 //! library, loading your own, and a browser for one framework's tree.
 
-use std::collections::{HashMap, HashSet};
-
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -23,6 +21,7 @@ use crate::middleware::RequestId;
 #[template(path = "frameworks.html")]
 struct FrameworksPage {
     shell: Shell,
+    assess_tab: &'static str,
     org_name: String,
     notice: Option<&'static str>,
     error: Option<String>,
@@ -62,6 +61,7 @@ async fn list_page(
         status,
         &FrameworksPage {
             shell: Shell::of(state, &org.browser, "Frameworks", "assess").await?,
+            assess_tab: "frameworks",
             org_name: org.actor.org_name.clone(),
             notice: notice(notice_code),
             error,
@@ -159,6 +159,7 @@ struct NodeRow {
 #[template(path = "framework.html")]
 struct FrameworkPage {
     shell: Shell,
+    assess_tab: &'static str,
     notice: Option<&'static str>,
     framework: Framework,
     rows: Vec<NodeRow>,
@@ -220,25 +221,14 @@ fn filter_tree(nodes: Vec<RequirementNode>, filter: &TreeFilter) -> (Vec<NodeRow
         let n = nodes.len();
         return (nodes.into_iter().map(|node| NodeRow { node, context_only: false }).collect(), n);
     }
-    let index: HashMap<&str, usize> =
-        nodes.iter().enumerate().map(|(i, n)| (n.requirement.ref_id.as_str(), i)).collect();
-    let matched: HashSet<usize> = (0..nodes.len()).filter(|&i| filter.matches(&nodes[i])).collect();
-    let mut shown = matched.clone();
-    for &i in &matched {
-        let mut parent = nodes[i].requirement.parent.as_deref();
-        while let Some(p) = parent.and_then(|p| index.get(p).copied()) {
-            if !shown.insert(p) {
-                break;
-            }
-            parent = nodes[p].requirement.parent.as_deref();
-        }
-    }
-    let count = matched.len();
+    let matched: Vec<bool> = nodes.iter().map(|n| filter.matches(n)).collect();
+    let shown = super::tree::with_ancestors(&super::tree::parent_indices(&nodes), &matched);
+    let count = matched.iter().filter(|m| **m).count();
     let rows = nodes
         .into_iter()
         .enumerate()
-        .filter(|(i, _)| shown.contains(i))
-        .map(|(i, node)| NodeRow { node, context_only: !matched.contains(&i) })
+        .filter(|(i, _)| shown[*i])
+        .map(|(i, node)| NodeRow { node, context_only: !matched[i] })
         .collect();
     (rows, count)
 }
@@ -258,6 +248,7 @@ pub async fn detail(
         StatusCode::OK,
         &FrameworkPage {
             shell: Shell::of(&state, &org.browser, &framework.name, "assess").await?,
+            assess_tab: "frameworks",
             notice: notice(params.notice.as_deref()),
             rows,
             matched,

@@ -1,6 +1,7 @@
 //! The server-rendered web UI. Core flows are plain HTML forms that work
 //! without JavaScript; `static/app.js` only adds conveniences.
 
+mod assessments;
 mod assets;
 mod audit;
 mod controls;
@@ -12,8 +13,10 @@ mod people;
 mod quant;
 mod risk_settings;
 mod risks;
+mod score_chart;
 mod session;
 mod threats;
+mod tree;
 mod vulnerabilities;
 
 use askama::Template;
@@ -83,6 +86,13 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::LIBRARY_BODY_LIMIT)),
         )
         .route("/frameworks/library", post(frameworks::load))
+        .route("/assessments", get(assessments::list).post(assessments::create))
+        .route("/assessments/{id}", get(assessments::detail).post(assessments::save_settings))
+        .route("/assessments/{id}/results", post(assessments::save_answer))
+        .route("/assessments/{id}/status", post(assessments::change_status))
+        .route("/assessments/{id}/people", post(assessments::save_people))
+        .route("/assessments/{id}/controls", post(assessments::link_control))
+        .route("/assessments/{id}/delete", post(assessments::delete))
         .route("/frameworks/{id}", get(frameworks::detail))
         .route("/frameworks/{id}/export", get(frameworks::export))
         .route("/frameworks/{id}/delete", post(frameworks::delete))

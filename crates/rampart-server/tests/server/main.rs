@@ -2,6 +2,7 @@
 //! SQLite and on PostgreSQL (skipped with a notice when not configured).
 
 mod api;
+mod assessments;
 mod assets;
 mod browser;
 mod e2e;

@@ -1,5 +1,7 @@
 //! Demo data: a small community so a newcomer sees a living system.
 
+mod assessment;
+
 use std::process::ExitCode;
 
 use rampart_domain::asset::AssetFields;
@@ -278,6 +280,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    assessment::add(store, &ctx, &org_ids[1], &omar.user_id, &hana.id).await?;
     let alice = store.user_by_email(PEOPLE[0].0).await?;
     store
         .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
@@ -293,6 +296,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     println!("  hana.host@demo.example, rita.retail@demo.example (admins of their own organisations;");
     println!("  omar.ops@demo.example (analyst of the hosting provider, whose risk register,");
     println!("  with a quantified portfolio, is under Risks)");
-    println!("every organisation has the built-in frameworks loaded (under Frameworks)");
+    println!("every organisation has the built-in frameworks loaded; the hosting provider's");
+    println!("ISO/IEC 27032 self-assessment is in progress (under Assessments)");
     Ok(ExitCode::SUCCESS)
 }

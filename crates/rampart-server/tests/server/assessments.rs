@@ -1,0 +1,180 @@
+//! Assessments through the API and the web UI.
+
+use axum::http::StatusCode;
+use rampart_store::store_test;
+use serde_json::{Value, json};
+
+use crate::browser::Browser;
+use crate::{PASSWORD, TestApp};
+
+const PRACTICE: &str = "urn:rampart:framework:iso-iec-27032-practice";
+
+/// Loads the practice catalog and starts an assessment of its coordinator group.
+async fn start(app: &TestApp, token: &str) -> (String, Value) {
+    let (_, _, loaded) =
+        app.api("POST", &format!("/api/v1/framework-library/{PRACTICE}/load"), Some(token), None).await;
+    let framework = loaded["framework"]["id"].as_str().unwrap().to_string();
+    let body = json!({"framework_id": framework, "name": "Coordinator practices", "groups": ["coordinator"], "due_date": "2027-06-30"});
+    let (status, _, a) = app.api("POST", "/api/v1/assessments", Some(token), Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let (_, _, tree) = app.api("GET", &format!("/api/v1/frameworks/{framework}"), Some(token), None).await;
+    (a["id"].as_str().unwrap().to_string(), tree)
+}
+
+fn node(tree: &Value, ref_id: &str) -> String {
+    tree["requirements"].as_array().unwrap().iter().find(|n| n["ref_id"] == ref_id).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+store_test!(an_assessment_is_answered_scored_and_locked_over_the_api, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let analyst = Some(org.analyst.token.as_str());
+    let (id, tree) = start(&app, &org.analyst.token).await;
+    let (status, _, bad) =
+        app.api("POST", "/api/v1/assessments", analyst, Some(json!({"framework_id": "nope", "name": "x"}))).await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("framework_id")));
+    let path = |rest: &str| format!("/api/v1/assessments/{id}{rest}");
+    let sharing = [node(&tree, "SHR.5"), node(&tree, "SHR.6"), node(&tree, "SHR.7")];
+    let answer = json!({"node_ids": sharing, "result": "compliant", "score": 5, "owner": "CERT lead"});
+    let (status, _, a) = app.api("PUT", &path("/results"), analyst, Some(answer)).await;
+    assert_eq!((status, a["summary"]["results"][1].as_u64()), (StatusCode::OK, Some(3)), "{a}");
+    let na = json!({"node_ids": [node(&tree, "RDY.2")], "result": "not-applicable"});
+    let (status, _, problem) = app.api("PUT", &path("/results"), analyst, Some(na)).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("justification"))
+    );
+    let (status, ..) = app
+        .api(
+            "PUT",
+            &path("/results"),
+            Some(&org.viewer.token),
+            Some(json!({"node_ids": sharing, "result": "compliant"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (_, _, work) = app.api("GET", &path("/requirements"), Some(&org.viewer.token), None).await;
+    let row = work["requirements"].as_array().unwrap().iter().find(|r| r["ref_id"] == "SHR.5").unwrap().clone();
+    assert_eq!((row["assessed"].as_bool(), row["answer"]["score"].as_i64()), (Some(true), Some(5)));
+    assert_eq!(row["answer"]["owner"], "CERT lead");
+    assert!(
+        work["improvements"].as_array().unwrap().iter().all(|i| i["ref_id"] != "SHR.5"),
+        "full credit earns nothing more"
+    );
+    let compliance = work["overall"]["compliance"].as_f64().unwrap();
+    assert!(compliance > 0.0 && compliance < 100.0);
+
+    let (status, _, refused) = app.api("POST", &path("/status"), analyst, Some(json!({"status": "done"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(refused["detail"].as_str().unwrap().contains("it can move to: in-progress"), "{refused}");
+    for next in ["in-progress", "in-review"] {
+        let (status, _, moved) = app.api("POST", &path("/status"), analyst, Some(json!({"status": next}))).await;
+        assert_eq!((status, moved["status"].as_str()), (StatusCode::OK, Some(next)));
+    }
+    let (status, ..) = app.api("POST", &path("/status"), analyst, Some(json!({"status": "done"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no reviewer is named: only an admin decides");
+    let (status, _, done) =
+        app.api("POST", &path("/status"), Some(&org.admin.token), Some(json!({"status": "done"}))).await;
+    assert_eq!((status, done["next_statuses"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
+    let (status, ..) =
+        app.api("PUT", &path("/results"), analyst, Some(json!({"node_ids": sharing, "result": "non-compliant"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a done assessment is locked");
+    let (status, ..) = app.api("PATCH", &path(""), analyst, Some(json!({"name": "Renamed"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, _, trend) = app.api("GET", &path("/trend"), analyst, None).await;
+    let reasons: Vec<&str> = trend.as_array().unwrap().iter().map(|s| s["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, vec!["created", "status", "status", "status"]);
+    let (_, content_type, csv) = app.api("GET", &path("/export?format=csv"), analyst, None).await;
+    assert!(content_type.starts_with("text/csv"));
+    let csv = csv.as_str().unwrap().to_string();
+    assert!(
+        csv.starts_with("ref_id,title,result,score") && csv.contains("SHR.5,") && csv.contains(",compliant,5,"),
+        "{csv}"
+    );
+
+    let other = app.org("Beta").await;
+    let (status, ..) = app.api("GET", &path(""), Some(&other.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});
+
+store_test!(the_workspace_answers_one_and_many_in_the_browser, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let (id, tree) = start(&app, &org.analyst.token).await;
+    let mut browser = Browser::new(&app);
+    let csrf = browser.login(&org.analyst.email, PASSWORD).await.csrf();
+    let page = browser.get("/assessments").await;
+    assert!(page.html.contains("Coordinator practices") && page.html.contains("Start an assessment"));
+    let one = node(&tree, "SHR.3");
+    let saved = browser
+        .post(
+            &format!("/assessments/{id}/results"),
+            &[
+                ("csrf_token", &csrf),
+                ("node_ids", &one),
+                ("result", "partially-compliant"),
+                ("score", "2"),
+                ("observation", "ISAC member, no rules"),
+                ("return", "result=&q="),
+            ],
+        )
+        .await;
+    let location = saved.location.unwrap_or_else(|| panic!("{} {}", saved.status, saved.html));
+    assert!(location.contains("notice=saved") && location.ends_with(&format!("#r-{one}")), "{location}");
+    let (a, b) = (node(&tree, "SHR.5"), node(&tree, "SHR.6"));
+    let bulk = browser
+        .post(
+            &format!("/assessments/{id}/results"),
+            &[("csrf_token", &csrf), ("node_ids", &a), ("node_ids", &b), ("result", "compliant"), ("return", "")],
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::SEE_OTHER);
+    let refused = browser
+        .post(
+            &format!("/assessments/{id}/results"),
+            &[("csrf_token", &csrf), ("node_ids", &a), ("result", "not-applicable"), ("return", "")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("justification: is required when the requirement is not applicable"));
+    let page = browser.get(&format!("/assessments/{id}?result=compliant")).await;
+    assert!(page.html.contains("2 requirements shown"), "the filter counts what it shows");
+    let tree_html = &page.html[page.html.find("<ol class=\"tree workspace\"").unwrap()..];
+    assert!(tree_html.contains("SHR.5") && !tree_html.contains(">SHR.3<"), "only the compliant ones are shown");
+    let page = browser.get(&format!("/assessments/{id}")).await;
+    assert!(page.html.contains("<svg") && page.html.contains("Compliance by section"));
+    assert!(page.html.contains("Move to in-progress"));
+    let moved = browser
+        .post(&format!("/assessments/{id}/status"), &[("csrf_token", &csrf), ("status", "in-progress"), ("return", "")])
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let settings = browser
+        .post(
+            &format!("/assessments/{id}"),
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Coordinator practices 2027"),
+                ("groups", "coordinator"),
+                ("groups", "provider"),
+                ("roll_up", "average-of-averages"),
+                ("return", ""),
+            ],
+        )
+        .await;
+    assert_eq!(settings.status, StatusCode::SEE_OTHER);
+    let (_, _, a) = app.api("GET", &format!("/api/v1/assessments/{id}"), Some(&org.viewer.token), None).await;
+    assert_eq!((a["groups"].as_array().unwrap().len(), a["roll_up"].as_str()), (2, Some("average-of-averages")));
+
+    let mut viewer = Browser::new(&app);
+    viewer.login(&org.viewer.email, PASSWORD).await;
+    let page = viewer.get(&format!("/assessments/{id}")).await;
+    assert!(
+        !page.html.contains("form method=\"post\" action=\"/assessments/")
+            && page.html.contains("ISAC member, no rules"),
+        "viewers read"
+    );
+});
