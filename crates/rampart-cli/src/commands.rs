@@ -114,10 +114,7 @@ async fn threat(global: &Global, cmd: ThreatCommand) -> anyhow::Result<ExitCode>
     let threats =
         rampart_domain::threat::attack_threats(&bundle).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let store = open(global).await?;
-    let org = store
-        .org_by_name(&org)
-        .await
-        .map_err(|_| anyhow::anyhow!("no organisation named {org:?}; see `rampart org list`"))?;
+    let org = organisation(&store, &org).await?;
     let source = bundle.get("id").and_then(|i| i.as_str()).unwrap_or("bundle").to_string();
     let done = store.import_threats(&ChangeContext::cli(), &org.id, &source, &threats).await?;
     if json {
@@ -157,6 +154,11 @@ pub(crate) async fn open(global: &Global) -> anyhow::Result<Store> {
     Ok(Store::open(&database_url(global)).await?)
 }
 
+/// The organisation with this name, or an error that says how to find names.
+pub(crate) async fn organisation(store: &Store, name: &str) -> anyhow::Result<rampart_store::Organisation> {
+    store.org_by_name(name).await.map_err(|_| anyhow::anyhow!("no organisation named {name:?}; see `rampart org list`"))
+}
+
 pub(crate) fn print_json(value: serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
 }
@@ -176,6 +178,7 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => token(&global, cmd).await,
         Command::Threat(cmd) => threat(&global, cmd).await,
         Command::Framework(cmd) => crate::framework::run(&global, cmd).await,
+        Command::Assessment(cmd) => crate::assessment::run(&global, cmd).await,
         Command::Audit(AuditCommand::Verify { org, json }) => audit_verify(&global, org, json).await,
         Command::Backup { out } => {
             let counts = open(&global).await?.backup(&out).await?;
@@ -300,10 +303,7 @@ async fn user(global: &Global, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let store = open(global).await?;
     let role = Role::parse(&role)?;
     let email = rampart_domain::validate::email(&email)?;
-    let org = store
-        .org_by_name(&org)
-        .await
-        .map_err(|_| anyhow::anyhow!("no organisation named {org:?}; see `rampart org list`"))?;
+    let org = organisation(&store, &org).await?;
     let existing = match store.user_by_email(&email).await {
         Ok(_) => true,
         Err(StoreError::NotFound) => false,
@@ -349,10 +349,7 @@ async fn user(global: &Global, cmd: UserCommand) -> anyhow::Result<ExitCode> {
 async fn token(global: &Global, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
     let TokenCommand::Create { user, org, name, expires_in, json } = cmd;
     let store = open(global).await?;
-    let org = store
-        .org_by_name(&org)
-        .await
-        .map_err(|_| anyhow::anyhow!("no organisation named {org:?}; see `rampart org list`"))?;
+    let org = organisation(&store, &org).await?;
     let account = store.user_by_email(&user).await.map_err(|_| anyhow::anyhow!("no account {user:?}"))?;
     let expires_at = expires_in
         .as_deref()
@@ -381,9 +378,7 @@ async fn token(global: &Global, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
 async fn audit_verify(global: &Global, org: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
     let store = open(global).await?;
     let chain = match &org {
-        Some(name) => {
-            Some(store.org_by_name(name).await.map_err(|_| anyhow::anyhow!("no organisation named {name:?}"))?.id)
-        }
+        Some(name) => Some(organisation(&store, name).await?.id),
         None => None,
     };
     let reports = store.verify_audit(chain.as_deref()).await?;

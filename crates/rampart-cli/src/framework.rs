@@ -12,7 +12,7 @@ use rampart_store::{ChangeContext, FrameworkImport, Organisation, SOURCE_BUILT_I
 use serde_json::json;
 
 use crate::Global;
-use crate::commands::{open, print_json};
+use crate::commands::{open, organisation, print_json};
 
 #[derive(Subcommand)]
 pub enum FrameworkCommand {
@@ -146,10 +146,6 @@ pub async fn run(global: &Global, cmd: FrameworkCommand) -> anyhow::Result<ExitC
 fn built_in(urn: &str) -> anyhow::Result<Library> {
     rampart_frameworks::built_in(urn)
         .ok_or_else(|| anyhow::anyhow!("no built-in library {urn:?}; `rampart framework list` shows them"))
-}
-
-async fn organisation(store: &Store, name: &str) -> anyhow::Result<Organisation> {
-    store.org_by_name(name).await.map_err(|_| anyhow::anyhow!("no organisation named {name:?}; see `rampart org list`"))
 }
 
 fn read_text(file: &PathBuf) -> anyhow::Result<String> {

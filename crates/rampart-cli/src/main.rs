@@ -4,6 +4,7 @@
 //! Errors go to stderr with a non-zero exit; `--json` prints machine-readable
 //! results where a script would read them.
 
+mod assessment;
 mod commands;
 mod cvss;
 mod demo;
@@ -89,6 +90,9 @@ enum Command {
     },
     /// Fill demo organisations so a newcomer sees a living system.
     Demo,
+    /// Assessments: list, show, export.
+    #[command(subcommand)]
+    Assessment(assessment::AssessmentCommand),
     /// Framework libraries: the built-in ones, loading your own, export.
     #[command(subcommand)]
     Framework(framework::FrameworkCommand),

@@ -16,6 +16,7 @@ pub mod asset;
 pub mod audit;
 pub mod control;
 pub mod credentials;
+pub mod csv;
 pub mod error;
 pub mod page;
 pub mod risk;

@@ -61,7 +61,7 @@ pub use frameworks::{
 };
 pub use migrate::MIGRATIONS;
 pub use quant_runs::{NewQuantRun, QuantRun};
-pub use results::{RequirementResult, Workspace};
+pub use results::{RequirementResult, ResultRow, Workspace};
 pub use risks::{
     FairModel, HeatCell, HeatMap, Levels, RiskFilter, RiskLink, RiskScenario, RiskSettings, VulnerabilityLink,
 };
@@ -122,6 +122,16 @@ impl Store {
     /// The connection pool, for metrics.
     pub fn pool_state(&self) -> (u32, usize) {
         (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// The organisation an assessment belongs to, for operators on the
+    /// server's host (`rampart assessment show ID`); never for requests.
+    pub async fn organisation_of_assessment(&self, id: &str) -> Result<String> {
+        sqlx::query_scalar("SELECT org_id FROM assessments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// True when the database answers a trivial query.

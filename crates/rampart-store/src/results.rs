@@ -43,6 +43,65 @@ pub struct Workspace {
     pub improvements: Vec<Improvement>,
 }
 
+/// One assessed requirement with its answer, as exports write it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResultRow {
+    pub ref_id: String,
+    pub title: String,
+    pub result: String,
+    pub score: Option<i32>,
+    pub target: Option<i32>,
+    pub observation: String,
+    pub justification: String,
+    pub owner: String,
+    /// Names of the linked controls, `; ` between them.
+    pub controls: String,
+    pub compliance: Option<f64>,
+}
+
+impl ResultRow {
+    pub const COLUMNS: &'static [&'static str] = &[
+        "ref_id",
+        "title",
+        "result",
+        "score",
+        "target",
+        "observation",
+        "justification",
+        "owner",
+        "controls",
+        "compliance",
+    ];
+}
+
+impl Workspace {
+    /// The requirements the assessment counts, in document order, with their answers.
+    pub fn result_rows(&self) -> Vec<ResultRow> {
+        (0..self.nodes.len())
+            .filter(|&i| self.in_scope[i])
+            .map(|i| {
+                let r = &self.nodes[i].requirement;
+                let answer = self.results[i].as_ref();
+                let text = |f: fn(&ResultFields) -> &String| answer.map(|a| f(&a.fields).clone()).unwrap_or_default();
+                ResultRow {
+                    ref_id: r.ref_id.clone(),
+                    title: r.title.clone(),
+                    result: answer.map_or(ResultKind::NotAssessed, |a| a.fields.result).as_str().to_string(),
+                    score: answer.and_then(|a| a.fields.score),
+                    target: answer.and_then(|a| a.fields.target),
+                    observation: text(|f| &f.observation),
+                    justification: text(|f| &f.justification),
+                    owner: text(|f| &f.owner),
+                    controls: answer
+                        .map(|a| a.controls.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("; "))
+                        .unwrap_or_default(),
+                    compliance: self.scorecard.nodes[i].compliance,
+                }
+            })
+            .collect()
+    }
+}
+
 const CONTROLS: LinkTable = LinkTable {
     table: "result_controls",
     owner_table: "requirement_results",

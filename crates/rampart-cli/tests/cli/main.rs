@@ -230,6 +230,30 @@ cli_test!(the_demo_fills_a_community_once, |db| {
         (5, 0),
         "the demo's acceptance is decided"
     );
+    let frameworks = db.store.list_frameworks(&provider.id, &Default::default()).await.unwrap().items;
+    assert_eq!(frameworks.len(), 3, "every built-in framework is loaded");
+
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&db.url, &["assessment", "list", "--org", "Demo Hosting Provider", "--json"], None))
+            .unwrap();
+    let assessment = &listed[0];
+    assert_eq!(
+        (assessment["status"].as_str(), assessment["framework"].as_str()),
+        (Some("in-progress"), Some("Rampart ISO/IEC 27032 practice catalog"))
+    );
+    let compliance = assessment["summary"]["compliance"].as_f64().unwrap();
+    assert!(compliance > 20.0 && compliance < 80.0, "a realistic assessment part way through: {compliance}");
+    let id = assessment["id"].as_str().unwrap();
+    let shown = ok(&db.url, &["assessment", "show", id], None);
+    assert!(shown.contains("Internet security baseline 2027") && shown.contains("  IP\t"), "{shown}");
+    let csv = ok(&db.url, &["assessment", "export", id, "--format", "csv"], None);
+    assert!(
+        csv.starts_with("ref_id,title,result,score,target") && csv.contains("NET.4,Routing hygiene,compliant,4,4,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 103, "one row per requirement of the essential and provider groups");
+    let out = rampart(&db.url, &["assessment", "show", "nope"], None);
+    assert!(!out.status.success() && stderr(&out).contains("rampart assessment list"));
 });
 
 #[test]

@@ -461,46 +461,6 @@ pub async fn unlink_control(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// One row of the results export.
-#[derive(Serialize)]
-pub struct ResultRow {
-    pub ref_id: String,
-    pub title: String,
-    pub result: String,
-    pub score: Option<i32>,
-    pub target: Option<i32>,
-    pub observation: String,
-    pub justification: String,
-    pub owner: String,
-    pub controls: String,
-    pub compliance: Option<f64>,
-}
-
-/// The assessed requirements of a workspace as export rows.
-pub fn result_rows(w: &Workspace) -> Vec<ResultRow> {
-    (0..w.nodes.len())
-        .filter(|&i| w.in_scope[i])
-        .map(|i| {
-            let r = &w.nodes[i].requirement;
-            let answer = w.results[i].as_ref();
-            ResultRow {
-                ref_id: r.ref_id.clone(),
-                title: r.title.clone(),
-                result: answer.map_or("not-assessed", |a| a.fields.result.as_str()).to_string(),
-                score: answer.and_then(|a| a.fields.score),
-                target: answer.and_then(|a| a.fields.target),
-                observation: answer.map(|a| a.fields.observation.clone()).unwrap_or_default(),
-                justification: answer.map(|a| a.fields.justification.clone()).unwrap_or_default(),
-                owner: answer.map(|a| a.fields.owner.clone()).unwrap_or_default(),
-                controls: answer
-                    .map(|a| a.controls.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("; "))
-                    .unwrap_or_default(),
-                compliance: w.scorecard.nodes[i].compliance,
-            }
-        })
-        .collect()
-}
-
 /// The assessed requirements with their answers as CSV or JSON.
 pub async fn export(
     State(state): State<AppState>,
@@ -510,19 +470,6 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "export assessments")?;
     let w = state.store.workspace(&actor.0.org_id, &id).await?;
-    let rows = result_rows(&w);
-    let columns = [
-        "ref_id",
-        "title",
-        "result",
-        "score",
-        "target",
-        "observation",
-        "justification",
-        "owner",
-        "controls",
-        "compliance",
-    ];
     let format = super::download::Format::parse(f.format.as_deref())?;
-    Ok(super::download::download(format, "assessment", &columns, &rows))
+    Ok(super::download::download(format, "assessment", rampart_store::ResultRow::COLUMNS, &w.result_rows()))
 }

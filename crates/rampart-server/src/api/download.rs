@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use rampart_domain::{Page, PageRequest};
 use rampart_store::StoreError;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::Problem;
 
@@ -75,35 +74,11 @@ where
     Ok(download(format, stem, columns, &records))
 }
 
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_string() };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
-}
-
-fn cell(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// `records` as an attachment named `stem.csv` or `stem.json`; CSV columns are
 /// the records' fields named in `columns`, in that order.
 pub fn download<T: Serialize>(format: Format, stem: &str, columns: &[&str], records: &[T]) -> Response {
     let (content_type, extension, body) = match format {
-        Format::Csv => {
-            let mut out = columns.join(",");
-            out.push('\n');
-            for record in records {
-                let value = serde_json::to_value(record).unwrap_or_default();
-                let row: Vec<String> = columns.iter().map(|c| csv_field(&cell(value.get(c)))).collect();
-                out.push_str(&row.join(","));
-                out.push('\n');
-            }
-            ("text/csv; charset=utf-8", "csv", out)
-        }
+        Format::Csv => ("text/csv; charset=utf-8", "csv", rampart_domain::csv::to_csv(columns, records)),
         Format::Json => ("application/json", "json", serde_json::to_string_pretty(records).unwrap_or_default()),
     };
     (
@@ -114,25 +89,4 @@ pub fn download<T: Serialize>(format: Format, stem: &str, columns: &[&str], reco
         body,
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
-
-    #[test]
-    fn cells_render_json_values_plainly() {
-        assert_eq!(cell(Some(&serde_json::json!("x"))), "x");
-        assert_eq!(cell(Some(&serde_json::json!(9.3))), "9.3");
-        assert_eq!(cell(Some(&Value::Null)), "");
-        assert_eq!(cell(None), "");
-    }
 }
