@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use rampart_domain::PageRequest;
+use rampart_server::oscal_export::OscalExport;
 use rampart_store::{Assessment, AssessmentFilter, ResultRow, Store};
 use serde_json::json;
 
@@ -45,6 +46,10 @@ pub enum ExportFormat {
     Csv,
     /// The assessment with its scores and one object per assessed requirement.
     Json,
+    /// OSCAL 1.1 assessment results.
+    OscalAr,
+    /// An OSCAL plan of action and milestones for the open findings.
+    Poam,
 }
 
 fn percent(v: Option<f64>) -> String {
@@ -137,8 +142,10 @@ pub async fn run(global: &Global, cmd: AssessmentCommand) -> anyhow::Result<Exit
         }
         AssessmentCommand::Export { id, format, out } => {
             let a = assessment(&store, &id).await?;
-            let org_id = store.organisation_of_assessment(&id).await?;
-            let rows: Vec<ResultRow> = store.workspace(&org_id, &id).await?.result_rows();
+            let org = store.organisation_of_assessment(&id).await?;
+            let workspace = store.workspace(&org.id, &id).await?;
+            let rows: Vec<ResultRow> = workspace.result_rows();
+            let oscal = |kind: OscalExport| serde_json::to_string_pretty(&kind.document(&workspace, &org.name));
             let text = match format {
                 ExportFormat::Csv => rampart_domain::csv::to_csv(ResultRow::COLUMNS, &rows),
                 ExportFormat::Json => {
@@ -146,6 +153,8 @@ pub async fn run(global: &Global, cmd: AssessmentCommand) -> anyhow::Result<Exit
                     v["requirements"] = json!(rows);
                     serde_json::to_string_pretty(&v)? + "\n"
                 }
+                ExportFormat::OscalAr => oscal(OscalExport::AssessmentResults)? + "\n",
+                ExportFormat::Poam => oscal(OscalExport::Poam)? + "\n",
             };
             match out {
                 Some(path) => {
@@ -160,6 +169,6 @@ pub async fn run(global: &Global, cmd: AssessmentCommand) -> anyhow::Result<Exit
 
 async fn assessment(store: &Store, id: &str) -> anyhow::Result<Assessment> {
     let missing = || anyhow::anyhow!("no assessment {id:?}; `rampart assessment list` shows their ids");
-    let org_id = store.organisation_of_assessment(id).await.map_err(|_| missing())?;
-    store.assessment(&org_id, id).await.map_err(|_| missing())
+    let org = store.organisation_of_assessment(id).await.map_err(|_| missing())?;
+    store.assessment(&org.id, id).await.map_err(|_| missing())
 }

@@ -10,6 +10,7 @@
 //!
 //! This crate does no I/O: callers hand it parsed text.
 
+pub mod export;
 mod model;
 mod profile;
 mod read;

@@ -12,6 +12,7 @@ mod error;
 mod metrics;
 mod middleware;
 pub mod openapi;
+pub mod oscal_export;
 pub mod quantify;
 mod serve;
 mod ui;

@@ -144,6 +144,16 @@ impl Store {
         row.as_ref().map(org_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
+    /// The organisation an assessment belongs to, for operators on the
+    /// server's host (`rampart assessment show ID`); never for requests.
+    pub async fn organisation_of_assessment(&self, assessment_id: &str) -> Result<Organisation> {
+        let row = sqlx::query("SELECT o.* FROM organisations o JOIN assessments a ON a.org_id = o.id WHERE a.id = $1")
+            .bind(assessment_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(org_from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
     /// The organisations a user belongs to, with the role in each, by name.
     pub async fn orgs_of_user(&self, user_id: &str) -> Result<Vec<(Organisation, Role)>> {
         let rows = sqlx::query(

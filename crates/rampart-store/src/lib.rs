@@ -124,16 +124,6 @@ impl Store {
         (self.pool.size(), self.pool.num_idle())
     }
 
-    /// The organisation an assessment belongs to, for operators on the
-    /// server's host (`rampart assessment show ID`); never for requests.
-    pub async fn organisation_of_assessment(&self, id: &str) -> Result<String> {
-        sqlx::query_scalar("SELECT org_id FROM assessments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)
-    }
-
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

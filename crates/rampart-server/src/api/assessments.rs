@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rampart_domain::assessment::{AssessmentFields, AssessmentRole, AssessmentStatus, ResultFields};
 use rampart_domain::score::{Improvement, Score};
@@ -461,7 +461,8 @@ pub async fn unlink_control(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The assessed requirements with their answers as CSV or JSON.
+/// The assessed requirements with their answers as CSV or JSON, or the
+/// assessment as OSCAL assessment results (`oscal-ar`) or POA&M (`poam`).
 pub async fn export(
     State(state): State<AppState>,
     actor: ApiActor,
@@ -470,6 +471,16 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "export assessments")?;
     let w = state.store.workspace(&actor.0.org_id, &id).await?;
-    let format = super::download::Format::parse(f.format.as_deref())?;
+    if let Some(oscal) = f.format.as_deref().and_then(crate::oscal_export::OscalExport::parse) {
+        let body = serde_json::to_string_pretty(&oscal.document(&w, &actor.0.org_name)).unwrap_or_default();
+        let disposition = format!("attachment; filename=\"{}.json\"", oscal.file_stem());
+        return Ok((
+            [(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+            body,
+        )
+            .into_response());
+    }
+    let format = super::download::Format::parse(f.format.as_deref())
+        .map_err(|_| Problem::invalid(Invalid::new("format", "must be csv, json, oscal-ar or poam")))?;
     Ok(super::download::download(format, "assessment", rampart_store::ResultRow::COLUMNS, &w.result_rows()))
 }

@@ -162,7 +162,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "get",
         "/api/v1/assessments/{id}/export",
-        "The assessed requirements with their answers as CSV (format=csv) or JSON (format=json).",
+        "The assessed requirements with their answers as CSV (format=csv) or JSON (format=json), or the assessment as OSCAL 1.1 assessment results (format=oscal-ar) or a plan of action and milestones for its open findings (format=poam); both pass compliance-trestle's validation.",
         "read",
         None,
         &[(200, ""), (404, "Problem")],
@@ -185,6 +185,11 @@ pub fn parameters(op: &Operation) -> Vec<Value> {
         return vec![
             json!({"name": "framework_id", "in": "query", "schema": string()}),
             json!({"name": "status", "in": "query", "schema": statuses()}),
+        ];
+    }
+    if op.path == "/api/v1/assessments/{id}/export" {
+        return vec![
+            json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json", "oscal-ar", "poam"], "default": "csv"}}),
         ];
     }
     if op.path == "/api/v1/frameworks" && op.method == "post" {

@@ -823,7 +823,10 @@ fn parameters(op: &Operation) -> Vec<Value> {
         params.push(json!({"name": "to", "in": "query", "schema": time()}));
     }
     params.extend(assess::parameters(op));
-    if op.path.ends_with("/export") && !op.path.starts_with("/api/v1/frameworks/") {
+    if op.path.ends_with("/export")
+        && !op.path.starts_with("/api/v1/frameworks/")
+        && !op.path.starts_with("/api/v1/assessments/")
+    {
         params.push(json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json"], "default": "csv"}}));
     }
     params
