@@ -29,6 +29,17 @@ struct OrgOverview {
     audit_state: String,
     recent: Vec<RecentChange>,
     register: rampart_store::RegisterCounts,
+    assessments: Vec<AssessmentLine>,
+    assessments_svg: String,
+}
+
+struct AssessmentLine {
+    id: String,
+    name: String,
+    framework: String,
+    status: &'static str,
+    compliance: String,
+    progress: String,
 }
 
 #[derive(Template)]
@@ -61,7 +72,34 @@ pub async fn dashboard(State(state): State<AppState>, browser: BrowserSession) -
             } else {
                 (String::new(), Vec::new())
             };
+            // The twenty newest assessments, scores read from their cached summaries.
+            let latest = store
+                .list_assessments(&actor.org_id, &rampart_store::AssessmentFilter::default(), &PageRequest::first(20))
+                .await?
+                .items;
+            let bars: Vec<rampart_store::HeadingScore> = latest
+                .iter()
+                .map(|a| rampart_store::HeadingScore {
+                    ref_id: a.status.to_string(),
+                    title: a.fields.name.clone(),
+                    compliance: a.summary.compliance,
+                    maturity: a.summary.maturity,
+                })
+                .collect();
+            let pct = |v: Option<f64>| v.map(|p| format!("{p:.0} %")).unwrap_or_else(|| "n/a".into());
             Some(OrgOverview {
+                assessments_svg: super::score_chart::headings_svg(&bars, "Compliance by assessment"),
+                assessments: latest
+                    .into_iter()
+                    .map(|a| AssessmentLine {
+                        compliance: pct(a.summary.compliance),
+                        progress: pct(a.summary.progress),
+                        status: a.status.as_str(),
+                        framework: a.framework_name,
+                        name: a.fields.name,
+                        id: a.id,
+                    })
+                    .collect(),
                 name: actor.org_name.clone(),
                 kind_label: store.org_by_name(&actor.org_name).await?.kind.label(),
                 role: actor.role.to_string(),

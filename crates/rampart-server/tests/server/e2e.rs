@@ -285,3 +285,58 @@ async fn an_analyst_records_and_quantifies_a_risk_scenario() {
     let outcome = create_and_quantify(&session.client, &session.base, &alpha.analyst.email, &session).await;
     session.finish("risk-scenario", outcome).await;
 }
+
+/// An analyst loads the 27032 practice catalog, starts an assessment,
+/// answers with the keyboard and in bulk, and moves it into progress.
+async fn assess(c: &Client, base: &str, analyst: &str, session: &Session) -> Flow {
+    c.goto(&format!("{base}/login")).await?;
+    fill(c, "#email", analyst).await?;
+    fill(c, "#password", PASSWORD).await?;
+    c.find(Locator::Css("form[action='/login'] button")).await?.click().await?;
+    expect_text(c, "main h1", "Alpha").await?;
+    c.find(Locator::LinkText("Assessments")).await?.click().await?;
+    expect_text(c, "main h1", "Assessments of Alpha").await?;
+    c.find(Locator::Css("nav.tabs a[href='/frameworks']")).await?.click().await?;
+    c.find(Locator::Css("input[value='urn:rampart:framework:iso-iec-27032-practice'] ~ button")).await?.click().await?;
+    expect_text(c, ".notice", "The framework was loaded.").await?;
+    c.goto(&format!("{base}/assessments")).await?;
+    fill(c, "#a-name", "Internet security 2027").await?;
+    c.find(Locator::Css("form[action='/assessments'] button.primary")).await?.click().await?;
+    expect_text(c, ".notice", "The assessment was started").await?;
+
+    // The keyboard: the first requirement, compliant, saved.
+    c.find(Locator::Css("body")).await?.send_keys("j").await?;
+    c.find(Locator::Css("body")).await?.send_keys("1").await?;
+    c.find(Locator::Css("body")).await?.send_keys("s").await?;
+    expect_text(c, ".notice", "Saved.").await?;
+    expect_text(c, "li[data-answerable] .chip.result-compliant", "compliant").await?;
+
+    // Bulk: two ticked requirements, partially compliant.
+    for id in ["IP.2", "IP.3"] {
+        let row = c.find(Locator::XPath(&format!("//li[span[@class='ref' and text()='{id}']]"))).await?;
+        row.find(Locator::Css("input[type=checkbox]")).await?.click().await?;
+    }
+    c.find(Locator::Css("#b-result")).await?.select_by_value("partially-compliant").await?;
+    c.find(Locator::Css("form#bulk button")).await?.click().await?;
+    expect_text(c, ".notice", "Saved.").await?;
+    expect_text(c, ".cards", "1 compliant · 2 partial").await?;
+    c.find(Locator::Css("svg[aria-labelledby='hs-title'] rect")).await?;
+    c.find(Locator::Css("form[action$='/status'] button")).await?.click().await?;
+    expect_text(c, ".lead", "in-progress").await?;
+    session.screenshot("assessment-workspace").await;
+    c.goto(&format!("{base}/")).await?;
+    expect_text(c, "main", "Internet security 2027").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_starts_and_answers_an_assessment() {
+    if !enabled("browser end-to-end") {
+        return;
+    }
+    let session = Session::start("e2e-assess").await;
+    let app = TestApp::new(&session.db.store);
+    let alpha = app.org("Alpha").await;
+    let outcome = assess(&session.client, &session.base, &alpha.analyst.email, &session).await;
+    session.finish("assessment", outcome).await;
+}
