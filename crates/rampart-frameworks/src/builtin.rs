@@ -21,6 +21,29 @@ pub const BUILT_IN: &[BuiltIn] = &[
     BuiltIn { urn: "urn:rampart:framework:nist-csf-2.0", yaml: include_str!("../library/nist-csf-2.0.yaml") },
 ];
 
+/// The mapping sets between the built-in libraries.
+pub const BUILT_IN_MAPPINGS: &[BuiltIn] = &[
+    BuiltIn {
+        urn: "urn:rampart:mapping:iso-iec-27032-practice:iso-iec-27001-2022",
+        yaml: include_str!("../library/mappings/iso-iec-27032-practice-to-iso-iec-27001-2022.yaml"),
+    },
+    BuiltIn {
+        urn: "urn:rampart:mapping:iso-iec-27032-practice:nist-csf-2.0",
+        yaml: include_str!("../library/mappings/iso-iec-27032-practice-to-nist-csf-2.0.yaml"),
+    },
+    BuiltIn {
+        urn: "urn:rampart:mapping:iso-iec-27001-2022:nist-csf-2.0",
+        yaml: include_str!("../library/mappings/iso-iec-27001-2022-to-nist-csf-2.0.yaml"),
+    },
+];
+
+/// The built-in mapping set with this URN, parsed.
+pub fn built_in_mapping(urn: &str) -> Option<crate::MappingSet> {
+    let entry = BUILT_IN_MAPPINGS.iter().find(|b| b.urn == urn)?;
+    // Every built-in is parsed by this crate's tests, so this cannot fail.
+    crate::parse_mapping_yaml(entry.yaml).ok()
+}
+
 /// The built-in library with this URN, parsed.
 pub fn built_in(urn: &str) -> Option<Library> {
     let entry = BUILT_IN.iter().find(|b| b.urn == urn)?;
@@ -91,6 +114,29 @@ mod tests {
             assert!(outline.requirements.iter().any(|r| r.ref_id == clause.to_string()), "clause {clause}");
         }
         assert!(outline.assessable().any(|r| r.groups.iter().any(|g| g == "clauses")));
+    }
+
+    #[test]
+    fn every_built_in_mapping_names_assessable_requirements_of_its_frameworks() {
+        for entry in BUILT_IN_MAPPINGS {
+            let set = crate::parse_mapping_yaml(entry.yaml).unwrap_or_else(|e| panic!("{}", e.in_source(entry.urn)));
+            assert_eq!(set.urn, entry.urn);
+            let source = library(&set.source);
+            let target = library(&set.target);
+            let ids = |l: &Library| l.assessable().map(|r| r.ref_id.clone()).collect::<std::collections::HashSet<_>>();
+            let (from, to) = (ids(&source), ids(&target));
+            for m in &set.mappings {
+                assert!(from.contains(&m.source), "{}: {} is not assessable in {}", entry.urn, m.source, set.source);
+                assert!(to.contains(&m.target), "{}: {} is not assessable in {}", entry.urn, m.target, set.target);
+            }
+        }
+        let practices = library("urn:rampart:framework:iso-iec-27032-practice");
+        let to_27001 = built_in_mapping("urn:rampart:mapping:iso-iec-27032-practice:iso-iec-27001-2022").unwrap();
+        let mapped: std::collections::HashSet<_> = to_27001.mappings.iter().map(|m| m.source.as_str()).collect();
+        assert_eq!(mapped.len(), practices.assessable().count(), "every practice maps to ISO/IEC 27001");
+        let annex = built_in_mapping("urn:rampart:mapping:iso-iec-27001-2022:nist-csf-2.0").unwrap();
+        let controls: std::collections::HashSet<_> = annex.mappings.iter().map(|m| m.source.as_str()).collect();
+        assert_eq!(controls.len(), 93, "every Annex A control maps to CSF 2.0");
     }
 
     #[test]

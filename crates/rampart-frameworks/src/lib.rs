@@ -12,9 +12,11 @@
 
 mod builtin;
 mod format;
+mod mapping;
 mod rules;
 
-pub use builtin::{BUILT_IN, BuiltIn, built_in};
+pub use builtin::{BUILT_IN, BUILT_IN_MAPPINGS, BuiltIn, built_in, built_in_mapping};
+pub use mapping::{MAX_MAPPINGS, Mapping, MappingSet, Relationship, parse_mapping_yaml};
 pub use format::{parse_yaml, to_yaml};
 
 use serde::Serialize;
