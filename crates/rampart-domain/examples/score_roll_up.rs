@@ -11,7 +11,8 @@ use rampart_domain::score::{Answer, ScaleRange, ScoreNode, scorecard};
 fn main() {
     let mut nodes = Vec::new();
     let mut answers = Vec::new();
-    let kinds = [ResultKind::Compliant, ResultKind::PartiallyCompliant, ResultKind::NonCompliant, ResultKind::NotApplicable];
+    let kinds =
+        [ResultKind::Compliant, ResultKind::PartiallyCompliant, ResultKind::NonCompliant, ResultKind::NotApplicable];
     for section in 0..40 {
         let heading = nodes.len();
         nodes.push(ScoreNode { parent: None, weight: 1, counts: false });

@@ -18,6 +18,7 @@ pub mod control;
 pub mod credentials;
 pub mod csv;
 pub mod error;
+pub mod inference;
 pub mod page;
 pub mod risk;
 pub mod risk_matrix;

@@ -16,8 +16,8 @@ mod mapping;
 mod rules;
 
 pub use builtin::{BUILT_IN, BUILT_IN_MAPPINGS, BuiltIn, built_in, built_in_mapping};
-pub use mapping::{MAX_MAPPINGS, Mapping, MappingSet, Relationship, parse_mapping_yaml};
 pub use format::{parse_yaml, to_yaml};
+pub use mapping::{MAX_MAPPINGS, Mapping, MappingSet, Relationship, parse_mapping_yaml};
 
 use serde::Serialize;
 

@@ -153,7 +153,10 @@ mod tests {
         assert_eq!(Relationship::Subset.inverse(), Relationship::Superset);
         let e = parse_mapping_yaml(&SET.replace("subset", "overlap")).unwrap_err();
         assert_eq!((e.path.as_str(), e.line), ("mappings[0].relationship", Some(7)), "{e}");
-        assert_eq!(parse_mapping_yaml(&SET.replace("strength: 7", "strength: 11")).unwrap_err().path, "mappings[0].strength");
+        assert_eq!(
+            parse_mapping_yaml(&SET.replace("strength: 7", "strength: 11")).unwrap_err().path,
+            "mappings[0].strength"
+        );
         let twice = format!("{SET}  - {{ source: A.1, target: B.1, relationship: equal, strength: 9 }}\n");
         assert_eq!(parse_mapping_yaml(&twice).unwrap_err().path, "mappings[1]");
         assert_eq!(parse_mapping_yaml(&SET.replace("urn:x:b", "urn:x:a")).unwrap_err().path, "target");

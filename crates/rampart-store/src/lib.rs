@@ -36,6 +36,7 @@ mod controls;
 mod error;
 mod frameworks;
 mod links;
+mod mappings;
 mod migrate;
 pub mod portable;
 mod quant_runs;
@@ -59,9 +60,10 @@ pub use error::StoreError;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };
+pub use mappings::{Inferred, MappingSetRow};
 pub use migrate::MIGRATIONS;
 pub use quant_runs::{NewQuantRun, QuantRun};
-pub use results::{RequirementResult, ResultRow, Workspace};
+pub use results::{Coverage, RequirementResult, ResultRow, Workspace};
 pub use risks::{
     FairModel, HeatCell, HeatMap, Levels, RiskFilter, RiskLink, RiskScenario, RiskSettings, VulnerabilityLink,
 };

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "risk_scenarios", include_str!("../migrations/0007_risk_scenarios.sql")),
     (8, "frameworks", include_str!("../migrations/0008_frameworks.sql")),
     (9, "assessments", include_str!("../migrations/0009_assessments.sql")),
+    (10, "mappings", include_str!("../migrations/0010_mappings.sql")),
 ];
 
 impl Store {

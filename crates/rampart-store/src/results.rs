@@ -8,13 +8,14 @@ use rampart_domain::assessment::{ResultFields, ResultKind};
 use rampart_domain::audit::AuditEvent;
 use rampart_domain::control::{ControlStatus, Effort};
 use rampart_domain::new_id;
-use rampart_domain::score::{Improvement, Scorecard, effort_units, improvements};
+use rampart_domain::score::{Answer, Improvement, Score, Scorecard, effort_units, improvements};
 use serde::Serialize;
 use sqlx::Row;
 
 use crate::assessments::{Assessment, ScoringTree, Tx, answers_in, assessment_in, refresh_summary};
 use crate::frameworks::{Framework, RequirementNode};
 use crate::links::LinkTable;
+use crate::mappings::{Inferred, inferred_for};
 use crate::{ChangeContext, ControlLink, Result, Store, StoreError, audit, now_ms};
 
 /// One stored answer.
@@ -41,6 +42,12 @@ pub struct Workspace {
     pub scorecard: Scorecard,
     /// Requirements that can still earn points, best ratio first.
     pub improvements: Vec<Improvement>,
+    /// Aligned with `nodes`: the result a counted requirement without a direct
+    /// answer takes through mappings, and where from.
+    pub inferred: Vec<Option<Inferred>>,
+    /// The overall scores when inferred results count where there is no
+    /// direct answer.
+    pub with_inferred: Score,
 }
 
 /// One assessed requirement with its answer, as exports write it.
@@ -198,7 +205,107 @@ async fn result_id(tx: &mut Tx, org_id: &str, assessment_id: &str, node_id: &str
     Ok(find().fetch_one(&mut **tx).await?)
 }
 
+/// The inferred results of a tree's counted requirements that have no direct
+/// answer, and the answers with those filled in.
+pub(crate) async fn with_inferred(
+    conn: &mut sqlx::AnyConnection,
+    org_id: &str,
+    urn: &str,
+    tree: &ScoringTree,
+    answers: &[Option<Answer>],
+) -> Result<(Vec<Option<Inferred>>, Vec<Option<Answer>>)> {
+    let by_ref = inferred_for(conn, org_id, urn).await?;
+    let inferred: Vec<Option<Inferred>> = (0..tree.nodes.len())
+        .map(|i| {
+            let open = answers[i].is_none_or(|a| a.result == ResultKind::NotAssessed);
+            if open && tree.nodes[i].counts { by_ref.get(&tree.ref_ids[i]).cloned() } else { None }
+        })
+        .collect();
+    let merged = answers
+        .iter()
+        .zip(&inferred)
+        .map(|(a, x)| match x {
+            Some(x) => Some(Answer { result: x.result, score: None }),
+            None => *a,
+        })
+        .collect();
+    Ok((inferred, merged))
+}
+
+/// A framework's coverage: what its latest assessment answers, and what the
+/// other frameworks' assessments lend it through mappings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    pub framework_id: String,
+    pub framework: String,
+    pub urn: String,
+    /// Its assessable requirements.
+    pub requirements: u32,
+    /// Answered in its latest assessment.
+    pub answered: u32,
+    /// Without a direct answer but with an inferred result.
+    pub inferred: u32,
+    pub compliance: Option<f64>,
+    pub compliance_with_inferred: Option<f64>,
+    /// The assessments the inferred results come from.
+    pub sources: Vec<String>,
+}
+
 impl Store {
+    /// "Assess once, comply many": for every loaded framework, what its own
+    /// latest assessment and the mapped frameworks' assessments say of it.
+    pub async fn coverage(&self, org_id: &str) -> Result<Vec<Coverage>> {
+        let mut conn = self.pool.acquire().await?;
+        let frameworks: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT id, name, urn FROM frameworks WHERE org_id = $1 ORDER BY name, id")
+                .bind(org_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut out = Vec::new();
+        for (id, name, urn) in frameworks {
+            let mut tree = ScoringTree::load(&mut conn, org_id, &id).await?;
+            tree.scope(&[]);
+            let latest: Option<(String, String)> = sqlx::query_as(
+                "SELECT id, roll_up FROM assessments WHERE org_id = $1 AND framework_id = $2 ORDER BY updated_at DESC, id DESC LIMIT 1",
+            )
+            .bind(org_id)
+            .bind(&id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let (answers, roll_up) = match &latest {
+                Some((a, roll_up)) => (
+                    answers_in(&mut conn, org_id, a, &tree).await?,
+                    rampart_domain::assessment::RollUp::parse(roll_up)?,
+                ),
+                None => (vec![None; tree.nodes.len()], rampart_domain::assessment::RollUp::Weighted),
+            };
+            let (inferred, merged) = with_inferred(&mut conn, org_id, &urn, &tree, &answers).await?;
+            let count = |f: &dyn Fn(usize) -> bool| {
+                (0..tree.nodes.len()).filter(|&i| tree.nodes[i].counts && f(i)).count() as u32
+            };
+            let answered = count(&|i| answers[i].is_some_and(|a| a.result != ResultKind::NotAssessed));
+            let lent = count(&|i| inferred[i].is_some());
+            if answered == 0 && lent == 0 {
+                continue;
+            }
+            let mut sources: Vec<String> = inferred.iter().flatten().map(|x| x.from_assessment.clone()).collect();
+            sources.sort();
+            sources.dedup();
+            out.push(Coverage {
+                requirements: count(&|_| true),
+                answered,
+                inferred: lent,
+                compliance: latest.as_ref().and(tree.score(&answers, roll_up).overall.compliance),
+                compliance_with_inferred: tree.score(&merged, roll_up).overall.compliance,
+                sources,
+                framework_id: id,
+                framework: name,
+                urn,
+            });
+        }
+        Ok(out)
+    }
+
     /// Gives the same answer to one or more requirements, in one transaction
     /// with one audit record, and refreshes the scores.
     pub async fn set_results(
@@ -341,7 +448,11 @@ impl Store {
             });
         }
         let ranked = improvements(&tree.nodes, &answers, tree.scale_range(), &effort);
+        let (inferred, merged) = with_inferred(&mut conn, org_id, &framework.urn, &tree, &answers).await?;
+        let with_inferred = tree.score(&merged, assessment.fields.roll_up).overall;
         Ok(Workspace {
+            inferred,
+            with_inferred,
             in_scope: tree.nodes.iter().map(|n| n.counts).collect(),
             assessment,
             framework,

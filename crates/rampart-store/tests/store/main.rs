@@ -4,6 +4,7 @@ mod assessments;
 mod assets;
 mod frameworks;
 mod isolation;
+mod mappings;
 mod portable;
 mod risks;
 mod threats;

@@ -37,6 +37,10 @@ async fn populate_assessment(store: &Store, org: &str, admin: &str, asset: &str)
     use rampart_domain::assessment::{AssessmentFields, AssessmentRole, ResultFields};
     let csf = rampart_frameworks::built_in("urn:rampart:framework:nist-csf-2.0").unwrap();
     let loaded = store.import_framework(&ctx(), org, &csf, rampart_store::SOURCE_BUILT_IN).await.unwrap();
+    let iso = rampart_frameworks::built_in("urn:rampart:framework:iso-iec-27001-2022").unwrap();
+    store.import_framework(&ctx(), org, &iso, rampart_store::SOURCE_BUILT_IN).await.unwrap();
+    let mapping = rampart_frameworks::built_in_mapping("urn:rampart:mapping:iso-iec-27001-2022:nist-csf-2.0").unwrap();
+    store.import_mapping_set(&ctx(), org, &mapping, rampart_store::SOURCE_BUILT_IN).await.unwrap();
     let fields = AssessmentFields::parse("CSF 2027", "", Some(asset), &[], "", "2027-06-30", &[]).unwrap();
     let assessment = store.create_assessment(&ctx(), org, &loaded.framework.id, fields).await.unwrap();
     let reviewer = [(admin.to_string(), AssessmentRole::Reviewer)];
