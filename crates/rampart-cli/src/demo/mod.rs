@@ -279,6 +279,11 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
                 store.import_framework(&ctx, org_id, &library, rampart_store::SOURCE_BUILT_IN).await?;
             }
         }
+        for mapping in rampart_frameworks::BUILT_IN_MAPPINGS {
+            if let Some(set) = rampart_frameworks::built_in_mapping(mapping.urn) {
+                store.import_mapping_set(&ctx, org_id, &set, rampart_store::SOURCE_BUILT_IN).await?;
+            }
+        }
     }
     assessment::add(store, &ctx, &org_ids[1], &omar.user_id, &hana.id).await?;
     let alice = store.user_by_email(PEOPLE[0].0).await?;
@@ -296,7 +301,8 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     println!("  hana.host@demo.example, rita.retail@demo.example (admins of their own organisations;");
     println!("  omar.ops@demo.example (analyst of the hosting provider, whose risk register,");
     println!("  with a quantified portfolio, is under Risks)");
-    println!("every organisation has the built-in frameworks loaded; the hosting provider's");
-    println!("ISO/IEC 27032 self-assessment is in progress (under Assessments)");
+    println!("every organisation has the built-in frameworks and their mappings loaded; the hosting");
+    println!("provider's ISO/IEC 27032 self-assessment is in progress and lends results to");
+    println!("ISO/IEC 27001 and NIST CSF (under Assessments and on the dashboard)");
     Ok(ExitCode::SUCCESS)
 }

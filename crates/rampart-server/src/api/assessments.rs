@@ -324,6 +324,8 @@ pub struct RequirementRow {
     pub assessed: bool,
     pub weight: u32,
     pub answer: Option<AnswerDto>,
+    /// The result taken through mappings when there is no direct answer.
+    pub inferred: Option<rampart_store::Inferred>,
     pub score: Score,
 }
 
@@ -353,6 +355,8 @@ impl From<rampart_store::RequirementResult> for AnswerDto {
 pub struct WorkspaceDto {
     pub assessment: AssessmentDto,
     pub overall: Score,
+    /// The overall scores with inferred results counted where there is no direct answer.
+    pub with_inferred: Score,
     pub requirements: Vec<RequirementRow>,
     pub improvements: Vec<ImprovementDto>,
 }
@@ -384,7 +388,8 @@ impl WorkspaceDto {
             .zip(w.results)
             .zip(w.in_scope)
             .zip(w.scorecard.nodes)
-            .map(|(((n, answer), assessed), score)| RequirementRow {
+            .zip(w.inferred)
+            .map(|((((n, answer), assessed), score), inferred)| RequirementRow {
                 node_id: n.id,
                 ref_id: n.requirement.ref_id,
                 parent: n.requirement.parent,
@@ -393,10 +398,17 @@ impl WorkspaceDto {
                 assessed,
                 weight: n.requirement.weight,
                 answer: answer.map(Into::into),
+                inferred,
                 score,
             })
             .collect();
-        WorkspaceDto { assessment: w.assessment.into(), overall: w.scorecard.overall, requirements, improvements }
+        WorkspaceDto {
+            assessment: w.assessment.into(),
+            overall: w.scorecard.overall,
+            with_inferred: w.with_inferred,
+            requirements,
+            improvements,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod audit;
 pub mod controls;
 pub mod download;
 pub mod frameworks;
+pub mod mappings;
 pub mod people;
 pub mod risks;
 pub mod threats;
@@ -93,6 +94,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/assessments/{id}/requirements/{node_id}/controls/{control_id}",
             put(assessments::link_control).delete(assessments::unlink_control),
         )
+        .route("/api/v1/mapping-library", get(mappings::library))
+        .route("/api/v1/mapping-library/{urn}/load", post(mappings::load))
+        .route("/api/v1/mapping-sets", get(mappings::list).post(mappings::import))
+        .route("/api/v1/mapping-sets/{id}", delete(mappings::delete))
+        .route("/api/v1/coverage", get(mappings::coverage))
         .route("/api/v1/framework-library", get(frameworks::built_ins))
         .route("/api/v1/framework-library/{urn}/load", post(frameworks::load))
         .route("/api/v1/audit", get(audit::list))

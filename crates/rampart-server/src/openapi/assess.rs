@@ -53,6 +53,52 @@ pub const OPERATIONS: &[Operation] = &[
     op("delete", "/api/v1/frameworks/{id}", "Remove a framework and its tree.", "edit", None, NONE, false),
     op(
         "get",
+        "/api/v1/mapping-library",
+        "The built-in mapping sets between the built-in frameworks, with the version this organisation has loaded.",
+        "read",
+        None,
+        &[(200, "MappingEntryList")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/mapping-library/{urn}/load",
+        "Load a built-in mapping set (both of its frameworks must be loaded).",
+        "edit",
+        None,
+        &[(201, "MappingSet"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/mapping-sets",
+        "The mapping sets loaded in this organisation.",
+        "read",
+        None,
+        &[(200, "MappingSetList")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/mapping-sets",
+        "Load a mapping set sent as YAML (docs/FRAMEWORKS.md): both frameworks loaded, every ref id known; a higher version replaces the loaded one.",
+        "edit",
+        Some("MappingDocument"),
+        &[(201, "MappingSet"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op("delete", "/api/v1/mapping-sets/{id}", "Remove a mapping set.", "edit", None, NONE, false),
+    op(
+        "get",
+        "/api/v1/coverage",
+        "Assess once, comply many: for each loaded framework, what its latest assessment answers and what the other frameworks' latest assessments lend it through mappings.",
+        "read",
+        None,
+        &[(200, "CoverageList")],
+        false,
+    ),
+    op(
+        "get",
         "/api/v1/assessments",
         "Assessments, newest first, filtered by framework and status, each with its current scores.",
         "read",
@@ -277,12 +323,19 @@ fn assessment_schemas() -> Value {
         "AssessmentPeople": object(&[], json!({"assessors": {"type": "array", "items": string()}, "reviewers": {"type": "array", "items": string()}})),
         "StatusChange": object(&["status"], json!({"status": statuses()})),
         "Answer": object(&["node_ids", "result"], answer),
-        "Workspace": object(&["assessment", "overall", "requirements", "improvements"], json!({
-            "assessment": {"$ref": "#/components/schemas/Assessment"}, "overall": score,
+        "Workspace": object(&["assessment", "overall", "with_inferred", "requirements", "improvements"], json!({
+            "assessment": {"$ref": "#/components/schemas/Assessment"}, "overall": score.clone(),
+            "with_inferred": score.clone(),
             "requirements": {"type": "array", "items": object(&["node_id", "ref_id", "depth", "title", "assessed", "weight", "answer", "score"], json!({
                 "node_id": string(), "ref_id": string(), "parent": {"type": ["string", "null"]}, "depth": {"type": "integer"},
                 "title": string(), "assessed": {"type": "boolean", "description": "Assessable and in the assessment's groups"},
-                "weight": {"type": "integer"}, "answer": {"oneOf": [object(&["node_id", "result"], stored), {"type": "null"}]}, "score": score
+                "weight": {"type": "integer"}, "answer": {"oneOf": [object(&["node_id", "result"], stored), {"type": "null"}]},
+                "inferred": {"oneOf": [object(&["result", "from_assessment_id", "from_ref_id", "relationship", "strength"], json!({
+                    "result": result_kinds(), "from_assessment_id": string(), "from_assessment": string(), "from_framework": string(),
+                    "from_ref_id": string(), "relationship": {"type": "string", "enum": ["equal", "subset", "superset", "intersect", "not-related"]},
+                    "strength": {"type": "integer"}
+                })), {"type": "null"}]},
+                "score": score
             }))},
             "improvements": {"type": "array", "items": object(&["node_id", "ref_id", "points_gained", "effort", "points_per_effort"], json!({
                 "node_id": string(), "ref_id": string(), "title": string(), "points_gained": {"type": "number"},
@@ -290,6 +343,24 @@ fn assessment_schemas() -> Value {
                 "points_per_effort": {"type": "number"}
             }))}
         })),
+        "MappingDocument": {"type": "string", "description": "A mapping set in YAML: urn, version, name, description, source and target framework URNs, mappings of {source, target, relationship (equal, subset, superset, intersect, not-related), strength 0–10}."},
+        "MappingSet": object(&["id", "urn", "version", "name", "source_urn", "target_urn", "mappings"], json!({
+            "id": string(), "urn": string(), "version": {"type": "integer"}, "name": string(), "description": string(),
+            "source_urn": string(), "target_urn": string(), "source": {"type": "string", "enum": ["built-in", "yaml"]},
+            "mappings": {"type": "integer", "description": "How many"}
+        })),
+        "MappingSetList": {"type": "array", "items": {"$ref": "#/components/schemas/MappingSet"}},
+        "MappingEntryList": {"type": "array", "items": object(&["urn", "version", "name", "source", "target", "mappings", "loaded_version"], json!({
+            "urn": string(), "version": {"type": "integer"}, "name": string(), "description": string(),
+            "source": string(), "target": string(), "mappings": {"type": "integer"}, "loaded_version": {"type": ["integer", "null"]}
+        }))},
+        "CoverageList": {"type": "array", "items": object(&["framework_id", "framework", "urn", "requirements", "answered", "inferred", "compliance", "compliance_with_inferred", "sources"], json!({
+            "framework_id": string(), "framework": string(), "urn": string(),
+            "requirements": {"type": "integer"}, "answered": {"type": "integer", "description": "In the framework's latest assessment"},
+            "inferred": {"type": "integer", "description": "Without a direct answer, with a result through mappings"},
+            "compliance": {"type": ["number", "null"]}, "compliance_with_inferred": {"type": ["number", "null"]},
+            "sources": {"type": "array", "items": string(), "description": "Assessments the inferred results come from"}
+        }))},
         "SnapshotList": {"type": "array", "items": object(&["taken_at", "reason", "status", "summary"], json!({
             "taken_at": time(), "reason": {"type": "string", "enum": ["created", "status", "daily"]}, "status": statuses(),
             "summary": {"description": "As an assessment's summary"}

@@ -214,6 +214,34 @@ struct Row {
     compliance: String,
     controls: Vec<ControlLink>,
     weight: u32,
+    inferred: Option<InferredView>,
+}
+
+/// A result taken through a mapping, as the workspace shows it.
+struct InferredView {
+    result: &'static str,
+    label: &'static str,
+    source: String,
+    note: String,
+}
+
+impl InferredView {
+    fn of(x: &rampart_store::Inferred) -> InferredView {
+        let source = format!(
+            "{} {} in {} ({}, strength {})",
+            x.from_framework,
+            x.from_ref_id,
+            x.from_assessment,
+            x.relationship.as_str(),
+            x.strength
+        );
+        InferredView {
+            result: x.result.as_str(),
+            label: x.result.label(),
+            note: format!("Taken from {source}."),
+            source,
+        }
+    }
 }
 
 struct Improvement {
@@ -235,6 +263,8 @@ struct WorkspacePage {
     framework: Framework,
     status: &'static str,
     compliance: String,
+    compliance_inferred: Option<String>,
+    inferred_count: usize,
     maturity: String,
     points: String,
     progress: String,
@@ -357,6 +387,7 @@ fn rows_of(w: &Workspace, params: &WorkspaceParams) -> (Vec<Row>, usize) {
                 compliance: percent(w.scorecard.nodes[i].compliance),
                 controls: answer.map(|a| a.controls.clone()).unwrap_or_default(),
                 weight: n.requirement.weight,
+                inferred: w.inferred[i].as_ref().map(InferredView::of),
             }
         })
         .collect();
@@ -412,6 +443,8 @@ async fn workspace_page(
             error,
             status: a.status.as_str(),
             compliance: percent(o.compliance),
+            inferred_count: w.inferred.iter().flatten().count(),
+            compliance_inferred: w.inferred.iter().any(Option::is_some).then(|| percent(w.with_inferred.compliance)),
             maturity: maturity(o.maturity),
             points: format!("{:.1} of {:.0}", o.points_earned, o.points_possible),
             progress: percent(o.progress()),

@@ -27,6 +27,8 @@ struct FrameworksPage {
     error: Option<String>,
     loaded: Vec<Framework>,
     library: Vec<LibraryEntry>,
+    mapping_library: Vec<crate::api::mappings::MappingEntry>,
+    mapping_sets: Vec<rampart_store::MappingSetRow>,
     can_edit: bool,
     form_library: String,
 }
@@ -42,6 +44,8 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "upgraded" => "The framework was upgraded; every node kept its place by ref_id.",
         "deleted" => "The framework was removed.",
         "enriched" => "The source's statements and guidance were added to the nodes with the same ref_id.",
+        "mapped" => "The mapping set was loaded: answers now lend results to the mapped framework.",
+        "unmapped" => "The mapping set was removed.",
         _ => return None,
     })
 }
@@ -67,6 +71,8 @@ async fn list_page(
             error,
             loaded,
             library: library_entries(state, org_id).await?,
+            mapping_library: crate::api::mappings::mapping_entries(state, org_id).await?,
+            mapping_sets: state.store.list_mapping_sets(org_id).await?,
             can_edit: org.actor.can(Permission::Edit),
             form_library,
         },
@@ -134,6 +140,34 @@ pub async fn import(
         Err(p) if p.status < 500 => list_page(&state, &org, None, Some(p.detail), text).await,
         Err(p) => Err(PageError(p)),
     }
+}
+
+/// Loads a built-in mapping set.
+pub async fn load_mapping(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    form: CsrfForm<LoadForm>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "load mapping sets")?;
+    let ctx = change_context(&org, &rid);
+    match crate::api::mappings::load_built_in_mapping(&state, &ctx, &org.actor.org_id, &form.form.urn).await {
+        Ok(_) => Ok(Redirect::to("/frameworks?notice=mapped").into_response()),
+        Err(p) if p.fixable_on_page() => list_page(&state, &org, None, Some(p.detail), String::new()).await,
+        Err(p) => Err(PageError(p)),
+    }
+}
+
+pub async fn delete_mapping(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "remove mapping sets")?;
+    state.store.delete_mapping_set(&change_context(&org, &rid), &org.actor.org_id, &id).await?;
+    Ok(Redirect::to("/frameworks?notice=unmapped").into_response())
 }
 
 pub async fn delete(

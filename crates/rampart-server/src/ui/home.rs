@@ -31,6 +31,7 @@ struct OrgOverview {
     register: rampart_store::RegisterCounts,
     assessments: Vec<AssessmentLine>,
     assessments_svg: String,
+    coverage: Vec<rampart_store::Coverage>,
 }
 
 struct AssessmentLine {
@@ -88,6 +89,7 @@ pub async fn dashboard(State(state): State<AppState>, browser: BrowserSession) -
                 .collect();
             let pct = |v: Option<f64>| v.map(|p| format!("{p:.0} %")).unwrap_or_else(|| "n/a".into());
             Some(OrgOverview {
+                coverage: store.coverage(&actor.org_id).await?,
                 assessments_svg: super::score_chart::headings_svg(&bars, "Compliance by assessment"),
                 assessments: latest
                     .into_iter()

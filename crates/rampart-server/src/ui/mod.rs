@@ -86,6 +86,8 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::LIBRARY_BODY_LIMIT)),
         )
         .route("/frameworks/library", post(frameworks::load))
+        .route("/frameworks/mappings", post(frameworks::load_mapping))
+        .route("/frameworks/mappings/{id}/delete", post(frameworks::delete_mapping))
         .route("/assessments", get(assessments::list).post(assessments::create))
         .route("/assessments/{id}", get(assessments::detail).post(assessments::save_settings))
         .route("/assessments/{id}/results", post(assessments::save_answer))

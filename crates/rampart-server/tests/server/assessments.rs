@@ -178,3 +178,82 @@ store_test!(the_workspace_answers_one_and_many_in_the_browser, |store| {
         "viewers read"
     );
 });
+
+store_test!(mappings_lend_results_that_can_be_accepted, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let (practices, tree) = start(&app, &org.analyst.token).await;
+    let iso = "urn:rampart:framework:iso-iec-27001-2022";
+    let mapping = "urn:rampart:mapping:iso-iec-27032-practice:iso-iec-27001-2022";
+    let (status, _, refused) = app.api("POST", &format!("/api/v1/mapping-library/{mapping}/load"), token, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "27001 is not loaded yet: {refused}");
+    app.api("POST", &format!("/api/v1/framework-library/{iso}/load"), token, None).await;
+    let (status, _, set) = app.api("POST", &format!("/api/v1/mapping-library/{mapping}/load"), token, None).await;
+    assert_eq!((status, set["mappings"].as_i64()), (StatusCode::CREATED, Some(160)));
+    let answer = json!({"node_ids": [node(&tree, "SHR.6")], "result": "compliant"});
+    app.api("PUT", &format!("/api/v1/assessments/{practices}/results"), token, Some(answer)).await;
+
+    let (_, _, frameworks) = app.api("GET", "/api/v1/frameworks", token, None).await;
+    let iso_id = frameworks["items"].as_array().unwrap().iter().find(|f| f["urn"] == iso).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, _, a) =
+        app.api("POST", "/api/v1/assessments", token, Some(json!({"framework_id": iso_id, "name": "ISO 27001"}))).await;
+    let id = a["id"].as_str().unwrap();
+    let (_, _, work) = app.api("GET", &format!("/api/v1/assessments/{id}/requirements"), token, None).await;
+    let row = work["requirements"].as_array().unwrap().iter().find(|r| r["ref_id"] == "A.5.26").unwrap().clone();
+    assert_eq!(row["inferred"]["result"], "partially-compliant", "SHR.6 intersects A.5.26: {row}");
+    assert_eq!(
+        (row["inferred"]["from_ref_id"].as_str(), row["inferred"]["relationship"].as_str()),
+        (Some("SHR.6"), Some("intersect"))
+    );
+    assert!(work["with_inferred"]["compliance"].as_f64().unwrap() > work["overall"]["compliance"].as_f64().unwrap());
+    let (_, _, coverage) = app.api("GET", "/api/v1/coverage", token, None).await;
+    assert!(
+        coverage.as_array().unwrap().iter().any(|c| c["urn"] == iso && c["inferred"].as_u64() == Some(2)),
+        "{coverage}"
+    );
+
+    let mut browser = Browser::new(&app);
+    let csrf = browser.login(&org.analyst.email, PASSWORD).await.csrf();
+    let page = browser.get(&format!("/assessments/{id}")).await;
+    assert!(
+        page.html.contains("Inferred: <span class=\"chip result-partially-compliant\">")
+            && page.html.contains("Accept as the answer")
+    );
+    assert!(
+        page.html.contains("with the 2 results inferred through mappings"),
+        "both A.5.26 and A.5.5 take SHR.6's answer"
+    );
+    let a526 = row["node_id"].as_str().unwrap().to_string();
+    let accepted = browser
+        .post(
+            &format!("/assessments/{id}/results"),
+            &[
+                ("csrf_token", &csrf),
+                ("node_ids", &a526),
+                ("result", "partially-compliant"),
+                ("observation", "Taken from SHR.6"),
+                ("return", ""),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+    let (_, _, work) = app.api("GET", &format!("/api/v1/assessments/{id}/requirements"), token, None).await;
+    let row = work["requirements"].as_array().unwrap().iter().find(|r| r["ref_id"] == "A.5.26").unwrap().clone();
+    assert!(
+        row["inferred"].is_null() && row["answer"]["result"] == "partially-compliant",
+        "accepted, it is a direct answer"
+    );
+    let dashboard = browser.get("/").await;
+    assert!(
+        dashboard.html.contains("Assess once, comply many") && dashboard.html.contains("ISO/IEC 27001:2022 (outline)")
+    );
+    let frameworks_page = browser.get("/frameworks").await;
+    assert!(
+        frameworks_page.html.contains("Mappings between frameworks")
+            && frameworks_page.html.contains("loaded (version 1)")
+    );
+});
