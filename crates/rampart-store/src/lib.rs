@@ -63,7 +63,7 @@ pub use frameworks::{
 pub use mappings::{Inferred, MappingSetRow};
 pub use migrate::MIGRATIONS;
 pub use quant_runs::{NewQuantRun, QuantRun};
-pub use results::{Coverage, RequirementResult, ResultRow, Workspace};
+pub use results::{ComparisonRow, Coverage, RequirementResult, ResultRow, SoaRow, Workspace};
 pub use risks::{
     FairModel, HeatCell, HeatMap, Levels, RiskFilter, RiskLink, RiskScenario, RiskSettings, VulnerabilityLink,
 };

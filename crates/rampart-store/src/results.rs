@@ -109,6 +109,124 @@ impl Workspace {
     }
 }
 
+/// One control of a Statement of Applicability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SoaRow {
+    pub ref_id: String,
+    pub title: String,
+    pub applicable: bool,
+    /// Why it is excluded (the not-applicable justification), or what was observed.
+    pub justification: String,
+    /// The answer, in words: implemented, partly implemented, not implemented, not assessed.
+    pub implementation: String,
+    pub controls: String,
+}
+
+impl SoaRow {
+    pub const COLUMNS: &'static [&'static str] =
+        &["ref_id", "title", "applicable", "justification", "implementation", "controls"];
+}
+
+/// One requirement in two assessments of the same framework.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComparisonRow {
+    pub ref_id: String,
+    pub title: String,
+    pub before: String,
+    pub after: String,
+    pub score_before: Option<i32>,
+    pub score_after: Option<i32>,
+    pub changed: bool,
+}
+
+impl ComparisonRow {
+    pub const COLUMNS: &'static [&'static str] =
+        &["ref_id", "title", "before", "after", "score_before", "score_after", "changed"];
+}
+
+impl Workspace {
+    /// The Statement of Applicability: the framework's `annex-a` group (ISO/IEC
+    /// 27001) when it has one, else every counted requirement.
+    pub fn soa_rows(&self) -> Vec<SoaRow> {
+        let annex = self.framework.groups.iter().any(|g| g.ref_id == "annex-a");
+        (0..self.nodes.len())
+            .filter(|&i| {
+                let r = &self.nodes[i].requirement;
+                r.assessable
+                    && !r.withdrawn
+                    && if annex { r.groups.iter().any(|g| g == "annex-a") } else { self.in_scope[i] }
+            })
+            .map(|i| {
+                let r = &self.nodes[i].requirement;
+                let answer = self.results[i].as_ref();
+                let result = answer.map_or(ResultKind::NotAssessed, |a| a.fields.result);
+                SoaRow {
+                    ref_id: r.ref_id.clone(),
+                    title: r.title.clone(),
+                    applicable: result != ResultKind::NotApplicable,
+                    justification: answer
+                        .map(|a| {
+                            if a.fields.justification.is_empty() {
+                                a.fields.observation.clone()
+                            } else {
+                                a.fields.justification.clone()
+                            }
+                        })
+                        .unwrap_or_default(),
+                    implementation: match result {
+                        ResultKind::Compliant => "implemented",
+                        ResultKind::PartiallyCompliant => "partly implemented",
+                        ResultKind::NonCompliant => "not implemented",
+                        ResultKind::NotApplicable => "excluded",
+                        ResultKind::NotAssessed => "not assessed",
+                    }
+                    .to_string(),
+                    controls: answer
+                        .map(|a| a.controls.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("; "))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// Requirement by requirement against an earlier (or any other)
+    /// assessment of the same framework, matched by ref id.
+    pub fn compare(&self, before: &Workspace) -> Result<Vec<ComparisonRow>> {
+        if self.framework.urn != before.framework.urn {
+            return Err(rampart_domain::Invalid::new(
+                "with",
+                "is an assessment of another framework: compare assessments of the same framework",
+            )
+            .into());
+        }
+        let earlier: HashMap<&str, &RequirementResult> = before
+            .nodes
+            .iter()
+            .zip(&before.results)
+            .filter_map(|(n, r)| r.as_ref().map(|r| (n.requirement.ref_id.as_str(), r)))
+            .collect();
+        Ok((0..self.nodes.len())
+            .filter(|&i| self.in_scope[i])
+            .map(|i| {
+                let r = &self.nodes[i].requirement;
+                let now = self.results[i].as_ref();
+                let then = earlier.get(r.ref_id.as_str()).copied();
+                let result = |a: Option<&RequirementResult>| a.map_or(ResultKind::NotAssessed, |a| a.fields.result);
+                let (score_before, score_after) = (then.and_then(|a| a.fields.score), now.and_then(|a| a.fields.score));
+                ComparisonRow {
+                    ref_id: r.ref_id.clone(),
+                    title: r.title.clone(),
+                    before: result(then).as_str().to_string(),
+                    after: result(now).as_str().to_string(),
+                    score_before,
+                    score_after,
+                    changed: result(then) != result(now) || score_before != score_after,
+                }
+            })
+            .collect())
+    }
+}
+
 const CONTROLS: LinkTable = LinkTable {
     table: "result_controls",
     owner_table: "requirement_results",

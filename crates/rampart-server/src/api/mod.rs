@@ -90,6 +90,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assessments/{id}/requirements", get(assessments::workspace))
         .route("/api/v1/assessments/{id}/trend", get(assessments::trend))
         .route("/api/v1/assessments/{id}/export", get(assessments::export))
+        .route("/api/v1/assessments/{id}/soa", get(assessments::soa))
+        .route("/api/v1/assessments/{id}/compare/{other}", get(assessments::compare))
         .route(
             "/api/v1/assessments/{id}/requirements/{node_id}/controls/{control_id}",
             put(assessments::link_control).delete(assessments::unlink_control),

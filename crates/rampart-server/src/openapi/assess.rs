@@ -216,6 +216,24 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op(
         "get",
+        "/api/v1/assessments/{id}/soa",
+        "The Statement of Applicability: each ISO/IEC 27001 Annex A control (or each counted requirement of another framework) applicable or excluded with the justification, its implementation and controls. JSON, or CSV with format=csv.",
+        "read",
+        None,
+        &[(200, "SoaList"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/assessments/{id}/compare/{other}",
+        "Requirement by requirement against another assessment of the same framework (other = before). JSON, or CSV with format=csv.",
+        "read",
+        None,
+        &[(200, "ComparisonList"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
         "/api/v1/frameworks/{id}/export",
         "The framework in Rampart's YAML library format, as a download.",
         "read",
@@ -236,6 +254,11 @@ pub fn parameters(op: &Operation) -> Vec<Value> {
     if op.path == "/api/v1/assessments/{id}/export" {
         return vec![
             json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json", "oscal-ar", "poam"], "default": "csv"}}),
+        ];
+    }
+    if op.path == "/api/v1/assessments/{id}/soa" || op.path == "/api/v1/assessments/{id}/compare/{other}" {
+        return vec![
+            json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}),
         ];
     }
     if op.path == "/api/v1/frameworks" && op.method == "post" {
@@ -360,6 +383,15 @@ fn assessment_schemas() -> Value {
             "inferred": {"type": "integer", "description": "Without a direct answer, with a result through mappings"},
             "compliance": {"type": ["number", "null"]}, "compliance_with_inferred": {"type": ["number", "null"]},
             "sources": {"type": "array", "items": string(), "description": "Assessments the inferred results come from"}
+        }))},
+        "SoaList": {"type": "array", "items": object(&["ref_id", "title", "applicable", "justification", "implementation", "controls"], json!({
+            "ref_id": string(), "title": string(), "applicable": {"type": "boolean"}, "justification": string(),
+            "implementation": {"type": "string", "enum": ["implemented", "partly implemented", "not implemented", "excluded", "not assessed"]},
+            "controls": {"type": "string", "description": "Applied controls, `; ` between them"}
+        }))},
+        "ComparisonList": {"type": "array", "items": object(&["ref_id", "title", "before", "after", "changed"], json!({
+            "ref_id": string(), "title": string(), "before": result_kinds(), "after": result_kinds(),
+            "score_before": {"type": ["integer", "null"]}, "score_after": {"type": ["integer", "null"]}, "changed": {"type": "boolean"}
         }))},
         "SnapshotList": {"type": "array", "items": object(&["taken_at", "reason", "status", "summary"], json!({
             "taken_at": time(), "reason": {"type": "string", "enum": ["created", "status", "daily"]}, "status": statuses(),

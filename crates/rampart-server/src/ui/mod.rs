@@ -1,6 +1,7 @@
 //! The server-rendered web UI. Core flows are plain HTML forms that work
 //! without JavaScript; `static/app.js` only adds conveniences.
 
+mod assessment_reports;
 mod assessments;
 mod assets;
 mod audit;
@@ -95,6 +96,9 @@ pub fn routes() -> Router<AppState> {
         .route("/assessments/{id}/people", post(assessments::save_people))
         .route("/assessments/{id}/controls", post(assessments::link_control))
         .route("/assessments/{id}/delete", post(assessments::delete))
+        .route("/assessments/{id}/soa", get(assessment_reports::soa))
+        .route("/assessments/{id}/gaps", get(assessment_reports::gaps))
+        .route("/assessments/{id}/compare", get(assessment_reports::compare))
         .route("/frameworks/{id}", get(frameworks::detail))
         .route("/frameworks/{id}/export", get(frameworks::export))
         .route("/frameworks/{id}/delete", post(frameworks::delete))

@@ -257,3 +257,78 @@ store_test!(mappings_lend_results_that_can_be_accepted, |store| {
             && frameworks_page.html.contains("loaded (version 1)")
     );
 });
+
+store_test!(the_statement_of_applicability_the_gap_report_and_comparisons, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let iso = "urn:rampart:framework:iso-iec-27001-2022";
+    let (_, _, loaded) = app.api("POST", &format!("/api/v1/framework-library/{iso}/load"), token, None).await;
+    let framework = loaded["framework"]["id"].as_str().unwrap().to_string();
+    let (_, _, tree) = app.api("GET", &format!("/api/v1/frameworks/{framework}"), token, None).await;
+    let mut ids = Vec::new();
+    for name in ["SoA 2026", "SoA 2027"] {
+        let body = json!({"framework_id": framework, "name": name, "groups": ["annex-a"]});
+        let (_, _, a) = app.api("POST", "/api/v1/assessments", token, Some(body)).await;
+        ids.push(a["id"].as_str().unwrap().to_string());
+    }
+    let answer = |id: &str, node: &str, result: &str, justification: &str| {
+        let body = json!({"node_ids": [node], "result": result, "justification": justification, "observation": "seen"});
+        (format!("/api/v1/assessments/{id}/results"), body)
+    };
+    for (id, reference, result, why) in [
+        (&ids[0], "A.5.1", "compliant", ""),
+        (&ids[0], "A.7.4", "not-applicable", "No premises: the service runs in a provider's data centre"),
+        (&ids[1], "A.5.1", "non-compliant", ""),
+    ] {
+        let (path, body) = answer(id, &node(&tree, reference), result, why);
+        let (status, ..) = app.api("PUT", &path, token, Some(body)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, _, soa) = app.api("GET", &format!("/api/v1/assessments/{}/soa", ids[0]), token, None).await;
+    let rows = soa.as_array().unwrap();
+    assert_eq!(rows.len(), 93, "every Annex A control");
+    let a74 = rows.iter().find(|r| r["ref_id"] == "A.7.4").unwrap();
+    assert_eq!((a74["applicable"].as_bool(), a74["implementation"].as_str()), (Some(false), Some("excluded")));
+    assert!(a74["justification"].as_str().unwrap().starts_with("No premises"));
+    assert_eq!(rows.iter().find(|r| r["ref_id"] == "A.5.1").unwrap()["implementation"], "implemented");
+    let (_, content_type, csv) =
+        app.api("GET", &format!("/api/v1/assessments/{}/soa?format=csv", ids[0]), token, None).await;
+    assert!(
+        content_type.starts_with("text/csv")
+            && csv.as_str().unwrap().starts_with("ref_id,title,applicable,justification")
+    );
+
+    let (_, _, diff) = app.api("GET", &format!("/api/v1/assessments/{}/compare/{}", ids[1], ids[0]), token, None).await;
+    let changed: Vec<&str> = diff
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["changed"] == true)
+        .map(|r| r["ref_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, vec!["A.5.1", "A.7.4"]);
+    let (_, _, practices) = app
+        .api("POST", "/api/v1/framework-library/urn:rampart:framework:iso-iec-27032-practice/load", token, None)
+        .await;
+    let other = json!({"framework_id": practices["framework"]["id"], "name": "Other"});
+    let (_, _, other) = app.api("POST", "/api/v1/assessments", token, Some(other)).await;
+    let (status, ..) = app
+        .api("GET", &format!("/api/v1/assessments/{}/compare/{}", ids[1], other["id"].as_str().unwrap()), token, None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "only assessments of one framework compare");
+
+    let mut browser = Browser::new(&app);
+    browser.login(&org.viewer.email, PASSWORD).await;
+    let page = browser.get(&format!("/assessments/{}/soa", ids[0])).await;
+    assert!(
+        page.html.contains("Statement of Applicability — Alpha") && page.html.contains("92 of 93 controls applicable")
+    );
+    let page = browser.get(&format!("/assessments/{}/gaps", ids[1])).await;
+    assert!(
+        page.html.contains("93 requirements are not fully met") && page.html.contains("non-compliant"),
+        "A.5.1 and 92 not assessed"
+    );
+    let page = browser.get(&format!("/assessments/{}/compare?with={}", ids[1], ids[0])).await;
+    assert!(page.html.contains("2 of 93 requirements changed"), "the comparison counts changes");
+});
