@@ -231,7 +231,11 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let config = ServerConfig { secure_cookies: tls.is_some() || args.behind_tls_proxy, ..ServerConfig::default() };
+    let config = ServerConfig {
+        secure_cookies: tls.is_some() || args.behind_tls_proxy,
+        files_dir: global.data_dir.join("files"),
+        ..ServerConfig::default()
+    };
     let listener = std::net::TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!(addr = %args.addr, backend = ?store.backend(), "listening on {scheme}://{}", args.addr);
     let state = AppState::new(store.clone(), config);

@@ -259,3 +259,106 @@ mod tests {
         assert_eq!(AssessmentFields::parse("x", "", None, &[], "", "tomorrow", &[]).unwrap_err().field, "due_date");
     }
 }
+
+/// Longest evidence name or link kept.
+pub const MAX_EVIDENCE_NAME: usize = 200;
+pub const MAX_URL: usize = 2000;
+
+/// Evidence for an answer, checked: a stored file (by its SHA-256) or a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceFields {
+    pub name: String,
+    /// For a link: an http(s) URL.
+    pub url: Option<String>,
+    /// For a file: the SHA-256 of its body, its size and type.
+    pub sha256: Option<String>,
+    pub size: Option<i64>,
+    pub content_type: Option<String>,
+    /// `YYYY-MM-DD`: after it the evidence no longer proves the answer.
+    pub expires_on: Option<String>,
+}
+
+impl EvidenceFields {
+    fn expiry(expires_on: &str) -> Result<Option<String>, Invalid> {
+        let e = expires_on.trim();
+        if e.is_empty() { Ok(None) } else { check_date("expires_on", e).map(Some) }
+    }
+
+    /// A link to evidence kept elsewhere.
+    pub fn link(name: &str, url: &str, expires_on: &str) -> Result<EvidenceFields, Invalid> {
+        let url = url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.len() > MAX_URL
+            || url.contains(char::is_whitespace)
+        {
+            return Err(Invalid::new(
+                "url",
+                "must be an http or https address without spaces, at most 2000 characters",
+            ));
+        }
+        let name = if name.trim().is_empty() { url } else { name };
+        Ok(EvidenceFields {
+            name: crate::validate::optional_text("name", name, MAX_EVIDENCE_NAME)?
+                .chars()
+                .take(MAX_EVIDENCE_NAME)
+                .collect(),
+            url: Some(url.to_string()),
+            sha256: None,
+            size: None,
+            content_type: None,
+            expires_on: Self::expiry(expires_on)?,
+        })
+    }
+
+    /// A file whose body is stored under its SHA-256.
+    pub fn file(
+        name: &str,
+        sha256: &str,
+        size: i64,
+        content_type: &str,
+        expires_on: &str,
+    ) -> Result<EvidenceFields, Invalid> {
+        let file_name: String =
+            name.rsplit(['/', '\\']).next().unwrap_or_default().trim().chars().filter(|c| !c.is_control()).collect();
+        if file_name.is_empty() {
+            return Err(Invalid::new("file", "choose a file to upload"));
+        }
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Invalid::new("sha256", "must be 64 hexadecimal digits"));
+        }
+        let content_type = content_type.trim();
+        Ok(EvidenceFields {
+            name: file_name.chars().take(MAX_EVIDENCE_NAME).collect(),
+            url: None,
+            sha256: Some(sha256.to_ascii_lowercase()),
+            size: Some(size),
+            content_type: Some(if content_type.is_empty() || content_type.len() > 100 {
+                "application/octet-stream".to_string()
+            } else {
+                content_type.to_string()
+            }),
+            expires_on: Self::expiry(expires_on)?,
+        })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        if self.url.is_some() { "link" } else { "file" }
+    }
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_a_checked_link_or_a_named_file() {
+        let link = EvidenceFields::link("", "https://wiki.example/backup-test", "2027-01-31").unwrap();
+        assert_eq!((link.kind(), link.name.as_str()), ("link", "https://wiki.example/backup-test"));
+        assert_eq!(EvidenceFields::link("x", "javascript:alert(1)", "").unwrap_err().field, "url");
+        assert_eq!(EvidenceFields::link("x", "https://a.example", "soon").unwrap_err().field, "expires_on");
+        let sha = "a".repeat(64);
+        let file = EvidenceFields::file("C:\\\\reports\\\\restore test.pdf", &sha, 10, "application/pdf", "").unwrap();
+        assert_eq!((file.kind(), file.name.as_str()), ("file", "restore test.pdf"), "the path is dropped");
+        assert_eq!(EvidenceFields::file("", &sha, 1, "", "").unwrap_err().field, "file");
+    }
+}

@@ -9,6 +9,7 @@
 mod api;
 mod auth;
 mod error;
+pub mod files;
 mod metrics;
 mod middleware;
 pub mod openapi;
@@ -32,9 +33,20 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// every control, and a browser form encodes JSON at up to three times its size.
 pub const LIBRARY_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-/// The paths that take a framework library as their body.
-pub(crate) fn takes_library(path: &str) -> bool {
-    matches!(path, "/api/v1/frameworks" | "/frameworks")
+/// Largest evidence file upload.
+pub const EVIDENCE_BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// The larger body limit of the paths that take uploads, if any.
+pub(crate) fn upload_limit(path: &str) -> Option<usize> {
+    if matches!(path, "/api/v1/frameworks" | "/frameworks") {
+        Some(LIBRARY_BODY_LIMIT)
+    } else if path.starts_with("/api/v1/assessments/") && path.ends_with("/evidence")
+        || path.starts_with("/assessments/") && path.ends_with("/evidence")
+    {
+        Some(EVIDENCE_BODY_LIMIT)
+    } else {
+        None
+    }
 }
 
 /// How the server behaves; built by the CLI from flags and environment.
@@ -52,6 +64,8 @@ pub struct ServerConfig {
     pub throttle_window_ms: i64,
     /// Most iterations a quantification run from the UI or API may ask for.
     pub quant_max_iterations: u64,
+    /// Where file bodies (evidence) are kept, content-addressed.
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +78,7 @@ impl Default for ServerConfig {
             max_address_failures: 20,
             throttle_window_ms: 15 * 60 * 1000,
             quant_max_iterations: 1_000_000,
+            files_dir: std::path::PathBuf::from("rampart-data/files"),
         }
     }
 }

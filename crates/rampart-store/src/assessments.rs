@@ -406,6 +406,7 @@ impl Store {
         }
         for sql in [
             "DELETE FROM result_controls WHERE org_id = $1 AND result_id IN (SELECT id FROM requirement_results WHERE assessment_id = $2)",
+            "DELETE FROM evidence WHERE org_id = $1 AND result_id IN (SELECT id FROM requirement_results WHERE assessment_id = $2)",
             "DELETE FROM requirement_results WHERE org_id = $1 AND assessment_id = $2",
             "DELETE FROM assessment_people WHERE org_id = $1 AND assessment_id = $2",
             "DELETE FROM assessment_snapshots WHERE org_id = $1 AND assessment_id = $2",

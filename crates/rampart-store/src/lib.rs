@@ -34,6 +34,7 @@ mod audit;
 mod connect;
 mod controls;
 mod error;
+mod evidence;
 mod frameworks;
 mod links;
 mod mappings;
@@ -57,6 +58,7 @@ pub use audit::{AuditFilter, ChainReport};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
 pub use controls::{AppliedControl, ControlLink};
 pub use error::StoreError;
+pub use evidence::Evidence;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };

@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "frameworks", include_str!("../migrations/0008_frameworks.sql")),
     (9, "assessments", include_str!("../migrations/0009_assessments.sql")),
     (10, "mappings", include_str!("../migrations/0010_mappings.sql")),
+    (11, "evidence", include_str!("../migrations/0011_evidence.sql")),
 ];
 
 impl Store {

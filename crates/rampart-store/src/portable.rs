@@ -338,6 +338,24 @@ const TABLES: &[Table] = &[
         columns: &[("org_id", Text), ("result_id", Text), ("control_id", Text)],
     },
     Table {
+        name: "evidence",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("result_id", Text),
+            ("kind", Text),
+            ("name", Text),
+            ("url", Text),
+            ("sha256", Text),
+            ("size", Int),
+            ("content_type", Text),
+            ("expires_on", Text),
+            ("added_by", Text),
+            ("added_at", Int),
+        ],
+    },
+    Table {
         name: "assessment_snapshots",
         key: "id",
         columns: &[

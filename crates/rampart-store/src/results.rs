@@ -25,6 +25,7 @@ pub struct RequirementResult {
     #[serde(flatten)]
     pub fields: ResultFields,
     pub controls: Vec<ControlLink>,
+    pub evidence: Vec<crate::Evidence>,
     pub updated_by: String,
     pub updated_at: i64,
 }
@@ -241,7 +242,12 @@ const CONTROLS: LinkTable = LinkTable {
 
 /// Checks the assessment accepts answers and each node is one it counts;
 /// returns the assessment.
-async fn check_answerable(tx: &mut Tx, org_id: &str, assessment_id: &str, node_ids: &[String]) -> Result<Assessment> {
+pub(crate) async fn check_answerable(
+    tx: &mut Tx,
+    org_id: &str,
+    assessment_id: &str,
+    node_ids: &[String],
+) -> Result<Assessment> {
     let a = assessment_in(tx, org_id, assessment_id).await?;
     if !a.status.accepts_changes() {
         return Err(StoreError::Conflict(format!(
@@ -307,7 +313,13 @@ async fn upsert(
 }
 
 /// The id of the answer row for a node, made (not assessed) when absent.
-async fn result_id(tx: &mut Tx, org_id: &str, assessment_id: &str, node_id: &str, by: &str) -> Result<String> {
+pub(crate) async fn result_id(
+    tx: &mut Tx,
+    org_id: &str,
+    assessment_id: &str,
+    node_id: &str,
+    by: &str,
+) -> Result<String> {
     let find = || {
         sqlx::query_scalar::<_, String>(
             "SELECT id FROM requirement_results WHERE org_id = $1 AND assessment_id = $2 AND node_id = $3",
@@ -534,6 +546,17 @@ impl Store {
                 effort.as_deref().map(Effort::parse).transpose()?,
             ));
         }
+        let evidence_rows =
+            sqlx::query(&format!("{} AND r.assessment_id = $2 ORDER BY e.added_at, e.id", crate::evidence::SELECT))
+                .bind(org_id)
+                .bind(assessment_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut evidence: HashMap<String, Vec<crate::Evidence>> = HashMap::new();
+        for row in &evidence_rows {
+            let e = crate::evidence::from_row(row)?;
+            evidence.entry(e.node_id.clone()).or_default().push(e);
+        }
         let position: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
         let mut results: Vec<Option<RequirementResult>> = vec![None; nodes.len()];
         let mut effort = vec![effort_units(None); nodes.len()];
@@ -550,6 +573,7 @@ impl Store {
             {
                 effort[i] = e;
             }
+            let attached = evidence.remove(&node_id).unwrap_or_default();
             results[i] = Some(RequirementResult {
                 node_id,
                 fields: ResultFields {
@@ -561,6 +585,7 @@ impl Store {
                     owner: r.try_get("owner")?,
                 },
                 controls: linked.into_iter().map(|(c, _)| c).collect(),
+                evidence: attached,
                 updated_by: r.try_get("updated_by")?,
                 updated_at: r.try_get("updated_at")?,
             });

@@ -335,6 +335,7 @@ pub struct AnswerDto {
     #[serde(flatten)]
     pub fields: ResultFields,
     pub controls: Vec<rampart_store::ControlLink>,
+    pub evidence: Vec<super::evidence::EvidenceDto>,
     pub updated_by: String,
     pub updated_at: String,
 }
@@ -345,6 +346,7 @@ impl From<rampart_store::RequirementResult> for AnswerDto {
             node_id: r.node_id,
             fields: r.fields,
             controls: r.controls,
+            evidence: r.evidence.into_iter().map(Into::into).collect(),
             updated_by: r.updated_by,
             updated_at: rfc3339(r.updated_at),
         }

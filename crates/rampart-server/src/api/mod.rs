@@ -5,6 +5,7 @@ pub mod assets;
 mod audit;
 pub mod controls;
 pub mod download;
+pub mod evidence;
 pub mod frameworks;
 pub mod mappings;
 pub mod people;
@@ -96,6 +97,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/assessments/{id}/requirements/{node_id}/controls/{control_id}",
             put(assessments::link_control).delete(assessments::unlink_control),
         )
+        .route(
+            "/api/v1/assessments/{id}/requirements/{node_id}/evidence",
+            post(evidence::add).layer(axum::extract::DefaultBodyLimit::max(crate::EVIDENCE_BODY_LIMIT)),
+        )
+        .route("/api/v1/evidence/{id}", get(evidence::get).delete(evidence::delete))
+        .route("/api/v1/evidence/{id}/download", get(evidence::download))
         .route("/api/v1/mapping-library", get(mappings::library))
         .route("/api/v1/mapping-library/{urn}/load", post(mappings::load))
         .route("/api/v1/mapping-sets", get(mappings::list).post(mappings::import))

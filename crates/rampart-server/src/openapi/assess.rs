@@ -197,6 +197,42 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
     op(
+        "post",
+        "/api/v1/assessments/{id}/requirements/{node_id}/evidence",
+        "Attach evidence to a requirement's answer: a JSON body {url, name, expires_on} records a link; any other body is the file itself (Content-Type kept, ?name= and ?expires_on=), stored content-addressed by SHA-256, at most 25 MiB. A done assessment answers 409.",
+        "edit",
+        Some("EvidenceUpload"),
+        &[(201, "Evidence"), (404, "Problem"), (409, "Problem"), (413, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/evidence/{id}",
+        "A piece of evidence.",
+        "read",
+        None,
+        &[(200, "Evidence"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/evidence/{id}/download",
+        "The file of a piece of evidence, as an attachment; every download is audited.",
+        "read",
+        None,
+        &[(200, ""), (404, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
+        "delete",
+        "/api/v1/evidence/{id}",
+        "Remove a piece of evidence.",
+        "edit",
+        None,
+        &[(204, ""), (404, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
         "get",
         "/api/v1/assessments/{id}/trend",
         "The score snapshots, oldest first: one at creation and at each status change, and one per day of changes while in progress.",
@@ -259,6 +295,12 @@ pub fn parameters(op: &Operation) -> Vec<Value> {
     if op.path == "/api/v1/assessments/{id}/soa" || op.path == "/api/v1/assessments/{id}/compare/{other}" {
         return vec![
             json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}),
+        ];
+    }
+    if op.path.ends_with("/evidence") {
+        return vec![
+            json!({"name": "name", "in": "query", "schema": string(), "description": "The file's name (file uploads)"}),
+            json!({"name": "expires_on", "in": "query", "schema": {"type": "string", "format": "date"}}),
         ];
     }
     if op.path == "/api/v1/frameworks" && op.method == "post" {
@@ -335,6 +377,7 @@ fn assessment_schemas() -> Value {
     let mut stored = answer_fields;
     stored["node_id"] = string();
     stored["controls"] = json!({"type": "array", "items": object(&["id", "name", "status"], json!({"id": string(), "name": string(), "status": string()}))});
+    stored["evidence"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}});
     stored["updated_by"] = string();
     stored["updated_at"] = time();
     json!({
@@ -384,6 +427,13 @@ fn assessment_schemas() -> Value {
             "compliance": {"type": ["number", "null"]}, "compliance_with_inferred": {"type": ["number", "null"]},
             "sources": {"type": "array", "items": string(), "description": "Assessments the inferred results come from"}
         }))},
+        "EvidenceUpload": {"description": "A link as JSON {url, name, expires_on}, or the file's bytes with their own Content-Type."},
+        "Evidence": object(&["id", "assessment_id", "node_id", "kind", "name"], json!({
+            "id": string(), "assessment_id": string(), "node_id": string(), "kind": {"type": "string", "enum": ["file", "link"]},
+            "name": string(), "url": {"type": ["string", "null"]}, "sha256": {"type": ["string", "null"]}, "size": {"type": ["integer", "null"]},
+            "content_type": {"type": ["string", "null"]}, "expires_on": {"type": ["string", "null"], "format": "date"},
+            "added_by": string(), "added_at": time()
+        })),
         "SoaList": {"type": "array", "items": object(&["ref_id", "title", "applicable", "justification", "implementation", "controls"], json!({
             "ref_id": string(), "title": string(), "applicable": {"type": "boolean"}, "justification": string(),
             "implementation": {"type": "string", "enum": ["implemented", "partly implemented", "not implemented", "excluded", "not assessed"]},

@@ -95,6 +95,8 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "deleted" => "The assessment was deleted.",
         "linked" => "The control was linked.",
         "unlinked" => "The control was unlinked.",
+        "evidence" => "The evidence was added.",
+        "evidence-removed" => "The evidence was removed.",
         _ => return None,
     })
 }
@@ -215,6 +217,17 @@ struct Row {
     controls: Vec<ControlLink>,
     weight: u32,
     inferred: Option<InferredView>,
+    evidence: Vec<EvidenceView>,
+}
+
+/// A piece of evidence as a row shows it.
+struct EvidenceView {
+    id: String,
+    name: String,
+    url: Option<String>,
+    size: String,
+    expires_on: String,
+    expired: bool,
 }
 
 /// A result taken through a mapping, as the workspace shows it.
@@ -327,7 +340,7 @@ fn may_review(org: &OrgSession, people: &[AssessmentPerson]) -> bool {
     if reviewers.is_empty() { org.actor.role == Role::Admin } else { reviewers.contains(&org.actor.user_id.as_str()) }
 }
 
-fn rows_of(w: &Workspace, params: &WorkspaceParams) -> (Vec<Row>, usize) {
+fn rows_of(w: &Workspace, params: &WorkspaceParams, today: &str) -> (Vec<Row>, usize) {
     let words: Vec<String> = params
         .q
         .as_deref()
@@ -388,6 +401,21 @@ fn rows_of(w: &Workspace, params: &WorkspaceParams) -> (Vec<Row>, usize) {
                 controls: answer.map(|a| a.controls.clone()).unwrap_or_default(),
                 weight: n.requirement.weight,
                 inferred: w.inferred[i].as_ref().map(InferredView::of),
+                evidence: answer
+                    .map(|a| {
+                        a.evidence
+                            .iter()
+                            .map(|e| EvidenceView {
+                                id: e.id.clone(),
+                                name: e.fields.name.clone(),
+                                url: e.fields.url.clone(),
+                                size: e.fields.size.map(|s| format!("{:.1} kB", s as f64 / 1000.0)).unwrap_or_default(),
+                                expires_on: e.fields.expires_on.clone().unwrap_or_default(),
+                                expired: e.expired(today),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -409,7 +437,8 @@ async fn workspace_page(
     let controls = state.store.list_controls(org_id, None, &rampart_domain::PageRequest::first(500)).await?.items;
     let assets =
         state.store.list_assets(org_id, &Default::default(), &rampart_domain::PageRequest::first(500)).await?.items;
-    let (rows, shown) = rows_of(&w, params);
+    let today: String = display_time(rampart_store::now_ms()).chars().take(10).collect();
+    let (rows, shown) = rows_of(&w, params, &today);
     let improvements = w
         .improvements
         .iter()
@@ -628,3 +657,89 @@ pub async fn delete(
 /// The roll-up methods as (value, label) for the settings form.
 const ROLL_UPS: [(RollUp, &str); 2] =
     [(RollUp::Weighted, "weighted by requirement"), (RollUp::AverageOfAverages, "average of averages")];
+
+/// Evidence from the workspace: a file (multipart form) or a link. The CSRF
+/// token is checked before anything is stored.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    browser: crate::auth::BrowserSession,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "add evidence")?;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut file: Option<(String, String, Vec<u8>)> = None;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        PageError(Problem::bad_request(format!("The upload could not be read: {e}")))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let content_type = field.content_type().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if !bytes.is_empty() {
+                file = Some((file_name, content_type, bytes.to_vec()));
+            }
+        } else {
+            fields.push((name, field.text().await.map_err(bad)?));
+        }
+    }
+    let form = Pairs(fields);
+    if !rampart_domain::credentials::constant_time_eq(&form.get("csrf_token"), &org.browser.session.csrf_token) {
+        return Err(PageError(crate::auth::csrf_problem()));
+    }
+    let node = form.get("node_id");
+    let ctx = change_context(&org, &rid);
+    let outcome = async {
+        match file {
+            Some((name, content_type, bytes)) => {
+                let name = if form.get("name").trim().is_empty() { name } else { form.get("name") };
+                crate::api::evidence::add_file(
+                    &state,
+                    &ctx,
+                    &org.actor.org_id,
+                    (&id, &node),
+                    (&name, &content_type, &form.get("expires_on")),
+                    &bytes,
+                )
+                .await?;
+            }
+            None => {
+                let fields = rampart_domain::assessment::EvidenceFields::link(
+                    &form.get("name"),
+                    &form.get("url"),
+                    &form.get("expires_on"),
+                )?;
+                state.store.add_evidence(&ctx, &org.actor.org_id, &id, &node, fields).await?;
+            }
+        }
+        Ok::<_, Problem>(back(&id, &form, "evidence", Some(&node)))
+    }
+    .await;
+    or_page(&state, &org, &id, &form, outcome).await
+}
+
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    org: OrgSession,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    Ok(crate::api::evidence::file_response(&state, &change_context(&org, &rid), &org.actor.org_id, &id).await?)
+}
+
+pub async fn delete_evidence(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "remove evidence")?;
+    let e = state.store.evidence(&org.actor.org_id, &id).await?;
+    state.store.delete_evidence(&change_context(&org, &rid), &org.actor.org_id, &id).await?;
+    Ok(back(&e.assessment_id, &form.form, "evidence-removed", Some(&e.node_id)))
+}

@@ -96,6 +96,12 @@ pub fn routes() -> Router<AppState> {
         .route("/assessments/{id}/people", post(assessments::save_people))
         .route("/assessments/{id}/controls", post(assessments::link_control))
         .route("/assessments/{id}/delete", post(assessments::delete))
+        .route(
+            "/assessments/{id}/evidence",
+            post(assessments::add_evidence).layer(axum::extract::DefaultBodyLimit::max(crate::EVIDENCE_BODY_LIMIT)),
+        )
+        .route("/evidence/{id}/download", get(assessments::download_evidence))
+        .route("/evidence/{id}/delete", post(assessments::delete_evidence))
         .route("/assessments/{id}/soa", get(assessment_reports::soa))
         .route("/assessments/{id}/gaps", get(assessment_reports::gaps))
         .route("/assessments/{id}/compare", get(assessment_reports::compare))

@@ -332,3 +332,92 @@ store_test!(the_statement_of_applicability_the_gap_report_and_comparisons, |stor
     let page = browser.get(&format!("/assessments/{}/compare?with={}", ids[1], ids[0])).await;
     assert!(page.html.contains("2 of 93 requirements changed"), "the comparison counts changes");
 });
+
+store_test!(evidence_files_and_links_attach_to_answers, |store| {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = org.analyst.token.clone();
+    let (id, tree) = start(&app, &token).await;
+    let shr5 = node(&tree, "SHR.5");
+    let path = format!("/api/v1/assessments/{id}/requirements/{shr5}/evidence");
+    let upload = |body: &'static [u8], query: &str| {
+        Request::post(format!("{path}{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let response = app.send(upload(b"%PDF-1.7 NDA with the ISAC", "?name=isac-nda.pdf&expires_on=2028-01-31")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let file: Value = serde_json::from_str(&crate::body_text(response).await).unwrap();
+    assert_eq!((file["kind"].as_str(), file["size"].as_i64()), (Some("file"), Some(26)));
+    assert_eq!(file["sha256"].as_str().unwrap().len(), 64);
+    let (status, _, link) = app
+        .api(
+            "POST",
+            &path,
+            Some(&token),
+            Some(json!({"url": "https://wiki.example/isac", "name": "ISAC charter", "expires_on": "2020-01-01"})),
+        )
+        .await;
+    assert_eq!((status, link["kind"].as_str()), (StatusCode::CREATED, Some("link")));
+    let (status, _, bad) = app.api("POST", &path, Some(&token), Some(json!({"url": "ftp://x"}))).await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("url")));
+    let empty = app.send(upload(b"", "?name=empty.txt")).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let file_id = file["id"].as_str().unwrap();
+    let download = app
+        .send(
+            Request::get(format!("/api/v1/evidence/{file_id}/download"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", org.viewer.token))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(download.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("isac-nda.pdf"));
+    assert_eq!(crate::body_text(download).await, "%PDF-1.7 NDA with the ISAC");
+    let (_, _, trail) = app.api("GET", "/api/v1/audit?object_type=evidence", Some(&org.admin.token), None).await;
+    assert!(
+        trail["items"].as_array().unwrap().iter().any(|r| r["action"] == "evidence.download"),
+        "downloads are audited"
+    );
+    let other = app.org("Beta").await;
+    let (status, ..) = app.api("GET", &format!("/api/v1/evidence/{file_id}"), Some(&other.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let mut browser = Browser::new(&app);
+    browser.login(&org.analyst.email, PASSWORD).await;
+    let page = browser.get(&format!("/assessments/{id}")).await;
+    assert!(
+        page.html.contains("isac-nda.pdf")
+            && page.html.contains("ISAC charter")
+            && page.html.contains("expired 2020-01-01")
+    );
+    let csrf = page.csrf();
+    let boundary = "rampartboundary";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"node_id\"\r\n\r\n{shr5}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"restore-test.txt\"\r\nContent-Type: text/plain\r\n\r\nrestored in 41 minutes\r\n\
+         --{boundary}--\r\n"
+    );
+    let form = |body: String| {
+        Request::post(format!("/assessments/{id}/evidence"))
+            .header(header::COOKIE, browser.cookie.clone().unwrap())
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let sent = app.send(form(multipart.clone())).await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let forged = app.send(form(multipart.replace(&csrf, "forged"))).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "the CSRF token is checked");
+    let (_, _, work) = app.api("GET", &format!("/api/v1/assessments/{id}/requirements"), Some(&token), None).await;
+    let row = work["requirements"].as_array().unwrap().iter().find(|r| r["ref_id"] == "SHR.5").unwrap().clone();
+    assert_eq!(row["answer"]["evidence"].as_array().unwrap().len(), 3, "{row}");
+});

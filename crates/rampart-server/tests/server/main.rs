@@ -56,7 +56,8 @@ impl TestApp {
         Self::with_config(store, ServerConfig::default())
     }
 
-    pub fn with_config(store: &Store, config: ServerConfig) -> Self {
+    pub fn with_config(store: &Store, mut config: ServerConfig) -> Self {
+        config.files_dir = std::env::temp_dir().join(format!("rampart-test-files-{}", rampart_domain::new_id()));
         Self { store: store.clone(), router: app(AppState::new(store.clone(), config)) }
     }
 

@@ -156,3 +156,37 @@ store_test!(assessments_stay_inside_their_organisation, |store| {
     store.delete_assessment(&ctx(), &org, &id).await.unwrap();
     assert!(matches!(store.assessment(&org, &id).await, Err(StoreError::NotFound)));
 });
+
+store_test!(evidence_attaches_to_answers_until_the_assessment_is_done, |store| {
+    use rampart_domain::assessment::EvidenceFields;
+    let (org, admin, id, nodes) = setup(store, &[]).await;
+    let node = node_id(&nodes, "BCI.3");
+    let sha = "b".repeat(64);
+    let file = EvidenceFields::file("restore.pdf", &sha, 1200, "application/pdf", "2027-06-30").unwrap();
+    let added = store.add_evidence(&ctx(), &org, &id, &node, file).await.unwrap();
+    assert_eq!((added.kind.as_str(), added.node_id.as_str()), ("file", node.as_str()));
+    assert!(added.expired("2027-07-01") && !added.expired("2027-06-30"));
+    let work = store.workspace(&org, &id).await.unwrap();
+    let i = work.nodes.iter().position(|n| n.id == node).unwrap();
+    let answer = work.results[i].as_ref().expect("evidence makes an answer row, not assessed");
+    assert_eq!((answer.fields.result, answer.evidence.len()), (rampart_domain::assessment::ResultKind::NotAssessed, 1));
+    let heading = store
+        .add_evidence(
+            &ctx(),
+            &org,
+            &id,
+            &node_id(&nodes, "BCI"),
+            EvidenceFields::link("", "https://x.example", "").unwrap(),
+        )
+        .await;
+    assert!(matches!(heading, Err(StoreError::Invalid(_))), "headings take no evidence");
+    let (other, _) = org_with_admin(store, "Beta").await;
+    assert!(matches!(store.evidence(&other, &added.id).await, Err(StoreError::NotFound)));
+    for to in [AssessmentStatus::InProgress, AssessmentStatus::InReview, AssessmentStatus::Done] {
+        store.move_assessment(&ctx(), &org, &id, to, &admin, true).await.unwrap();
+    }
+    let locked =
+        store.add_evidence(&ctx(), &org, &id, &node, EvidenceFields::link("", "https://x.example", "").unwrap()).await;
+    assert!(matches!(locked, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.delete_evidence(&ctx(), &org, &added.id).await, Err(StoreError::Conflict(_))));
+});

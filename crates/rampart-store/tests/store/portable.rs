@@ -58,6 +58,9 @@ async fn populate_assessment(store: &Store, org: &str, admin: &str, asset: &str)
         .await
         .unwrap();
     store.link_result_control(&ctx(), org, &assessment.id, &node.id, &control.id).await.unwrap();
+    let link =
+        rampart_domain::assessment::EvidenceFields::link("Inventory", "https://cmdb.example/", "2027-12-31").unwrap();
+    store.add_evidence(&ctx(), org, &assessment.id, &node.id, link).await.unwrap();
 }
 
 /// A row in every table of the risk pillar.
