@@ -62,7 +62,7 @@ pub use evidence::Evidence;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };
-pub use mappings::{Inferred, MappingSetRow};
+pub use mappings::{Inferred, MappedRequirement, MappingSetRow};
 pub use migrate::MIGRATIONS;
 pub use quant_runs::{NewQuantRun, QuantRun};
 pub use results::{ComparisonRow, Coverage, RequirementResult, ResultRow, SoaRow, Workspace};

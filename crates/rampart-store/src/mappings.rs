@@ -229,6 +229,53 @@ impl Store {
     }
 }
 
+/// A requirement of another framework that a requirement maps to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MappedRequirement {
+    pub framework_id: String,
+    pub framework: String,
+    pub ref_id: String,
+    /// Read from this framework's requirement to the other one.
+    pub relationship: Relationship,
+    pub strength: u8,
+}
+
+impl Store {
+    /// For each requirement of the loaded framework `urn` (by ref id), the
+    /// requirements of other loaded frameworks it maps to, either way round.
+    pub async fn mappings_of(&self, org_id: &str, urn: &str) -> Result<HashMap<String, Vec<MappedRequirement>>> {
+        let rows = sqlx::query(
+            "SELECT s.source_urn, s.target_urn, m.source_ref, m.target_ref, m.relationship, m.strength, f.id AS framework_id, f.name AS framework \
+             FROM requirement_mappings m JOIN mapping_sets s ON s.id = m.set_id AND s.org_id = m.org_id \
+             JOIN frameworks f ON f.org_id = m.org_id AND f.urn = CASE WHEN s.source_urn = $2 THEN s.target_urn ELSE s.source_urn END \
+             WHERE m.org_id = $1 AND (s.source_urn = $2 OR s.target_urn = $2) ORDER BY f.name, m.strength DESC",
+        )
+        .bind(org_id)
+        .bind(urn)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: HashMap<String, Vec<MappedRequirement>> = HashMap::new();
+        for r in &rows {
+            let relationship = Relationship::parse(&r.try_get::<String, _>("relationship")?)
+                .ok_or_else(|| StoreError::Io("unknown relationship in requirement_mappings".into()))?;
+            let forward = r.try_get::<String, _>("source_urn")? == urn;
+            let (this, other): (String, String) = if forward {
+                (r.try_get("source_ref")?, r.try_get("target_ref")?)
+            } else {
+                (r.try_get("target_ref")?, r.try_get("source_ref")?)
+            };
+            out.entry(this).or_default().push(MappedRequirement {
+                framework_id: r.try_get("framework_id")?,
+                framework: r.try_get("framework")?,
+                ref_id: other,
+                relationship: if forward { relationship } else { relationship.inverse() },
+                strength: u8::try_from(r.try_get::<i64, _>("strength")?).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// The results the requirements of the framework `urn` (by ref id) take
 /// through mappings from the latest assessment of each mapped framework.
 pub(crate) async fn inferred_for(

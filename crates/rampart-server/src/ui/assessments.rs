@@ -283,6 +283,7 @@ struct WorkspacePage {
     progress: String,
     results: [u32; 5],
     headings_svg: String,
+    categories_svg: Option<String>,
     trend_svg: String,
     rows: Vec<Row>,
     shown: usize,
@@ -422,6 +423,23 @@ fn rows_of(w: &Workspace, params: &WorkspaceParams, today: &str) -> (Vec<Row>, u
     (rows, count)
 }
 
+/// Compliance of the second level of the tree (CSF categories, 27032 control
+/// topics), when there is one of a size a chart can hold.
+fn categories_svg(w: &Workspace) -> Option<String> {
+    let categories: Vec<rampart_store::HeadingScore> = (0..w.nodes.len())
+        .filter(|&i| w.nodes[i].depth == 1 && w.scorecard.nodes[i].requirements() > 0 && !w.in_scope[i])
+        .map(|i| rampart_store::HeadingScore {
+            ref_id: w.nodes[i].requirement.ref_id.clone(),
+            title: w.nodes[i].requirement.title.clone(),
+            compliance: w.scorecard.nodes[i].compliance,
+            maturity: w.scorecard.nodes[i].maturity,
+        })
+        .collect();
+    (2..=60)
+        .contains(&categories.len())
+        .then(|| super::score_chart::headings_svg(&categories, "Compliance by category"))
+}
+
 async fn workspace_page(
     state: &AppState,
     org: &OrgSession,
@@ -479,6 +497,7 @@ async fn workspace_page(
             progress: percent(o.progress()),
             results: o.results,
             headings_svg: super::score_chart::headings_svg(&a.summary.headings, "Compliance by section"),
+            categories_svg: categories_svg(&w),
             trend_svg: super::score_chart::trend_svg(&snapshots, "Compliance over time"),
             rows,
             shown,

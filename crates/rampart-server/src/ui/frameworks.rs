@@ -187,6 +187,7 @@ struct NodeRow {
     node: RequirementNode,
     /// Shown only because a descendant matched the filter.
     context_only: bool,
+    mapped: Vec<rampart_store::MappedRequirement>,
 }
 
 #[derive(Template)]
@@ -253,7 +254,7 @@ impl TreeFilter {
 fn filter_tree(nodes: Vec<RequirementNode>, filter: &TreeFilter) -> (Vec<NodeRow>, usize) {
     if filter.is_empty() {
         let n = nodes.len();
-        return (nodes.into_iter().map(|node| NodeRow { node, context_only: false }).collect(), n);
+        return (nodes.into_iter().map(|node| NodeRow { node, context_only: false, mapped: Vec::new() }).collect(), n);
     }
     let matched: Vec<bool> = nodes.iter().map(|n| filter.matches(n)).collect();
     let shown = super::tree::with_ancestors(&super::tree::parent_indices(&nodes), &matched);
@@ -262,7 +263,7 @@ fn filter_tree(nodes: Vec<RequirementNode>, filter: &TreeFilter) -> (Vec<NodeRow
         .into_iter()
         .enumerate()
         .filter(|(i, _)| shown[*i])
-        .map(|(i, node)| NodeRow { node, context_only: !matched[i] })
+        .map(|(i, node)| NodeRow { node, context_only: !matched[i], mapped: Vec::new() })
         .collect();
     (rows, count)
 }
@@ -277,7 +278,11 @@ pub async fn detail(
     let framework = state.store.framework(org_id, &id).await?;
     let nodes = state.store.requirement_nodes(org_id, &id).await?;
     let filter = TreeFilter::of(&params);
-    let (rows, matched) = filter_tree(nodes, &filter);
+    let (mut rows, matched) = filter_tree(nodes, &filter);
+    let mut mapped = state.store.mappings_of(org_id, &framework.urn).await?;
+    for row in &mut rows {
+        row.mapped = mapped.remove(&row.node.requirement.ref_id).unwrap_or_default();
+    }
     Ok(render(
         StatusCode::OK,
         &FrameworkPage {

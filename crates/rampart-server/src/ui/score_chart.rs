@@ -26,8 +26,14 @@ fn colour(percent: f64) -> &'static str {
 pub fn headings_svg(headings: &[HeadingScore], title: &str) -> String {
     let height = 30.0 + headings.len() as f64 * (BAR + 8.0);
     let span = WIDTH - LABEL - 60.0;
+    // The first chart of a page keeps the plain id; others are named after their title.
+    let id = if title.ends_with("section") {
+        "hs-title".to_string()
+    } else {
+        format!("hs-{}", title.to_lowercase().replace(' ', "-"))
+    };
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="hs-title" font-family="sans-serif" font-size="12"><title id="hs-title">{}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}" font-family="sans-serif" font-size="12"><title id="{id}">{}</title>"#,
         svg_text(title)
     );
     for (i, h) in headings.iter().enumerate() {

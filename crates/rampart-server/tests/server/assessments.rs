@@ -251,6 +251,12 @@ store_test!(mappings_lend_results_that_can_be_accepted, |store| {
     assert!(
         dashboard.html.contains("Assess once, comply many") && dashboard.html.contains("ISO/IEC 27001:2022 (outline)")
     );
+    let practices_framework = tree["id"].as_str().unwrap();
+    let browsed = browser.get(&format!("/frameworks/{practices_framework}?q=SHR.6")).await;
+    assert!(
+        browsed.html.contains("Maps to:") && browsed.html.contains("A.5.26</a> (intersect, 5)"),
+        "the browser shows mappings"
+    );
     let frameworks_page = browser.get("/frameworks").await;
     assert!(
         frameworks_page.html.contains("Mappings between frameworks")
