@@ -280,10 +280,9 @@ impl Control {
         self.props.iter().find(|p| p.name == name).map(|p| p.value.as_str())
     }
 
-    /// The label people use (`AC-2(1)`): the unclassed `label` property.
+    /// The label people use (`AC-2(1)`).
     pub fn label(&self) -> Option<&str> {
-        let labels = || self.props.iter().filter(|p| p.name == "label");
-        labels().find(|p| p.class.is_none()).or_else(|| labels().next()).map(|p| p.value.as_str())
+        label(&self.props)
     }
 
     pub fn withdrawn(&self) -> bool {
@@ -293,7 +292,13 @@ impl Control {
 
 impl Group {
     pub fn label(&self) -> Option<&str> {
-        let labels = || self.props.iter().filter(|p| p.name == "label");
-        labels().find(|p| p.class.is_none()).or_else(|| labels().next()).map(|p| p.value.as_str())
+        label(&self.props)
     }
+}
+
+/// The unclassed `label` property (NIST adds classed ones such as
+/// `zero-padded`), or the first label when all are classed.
+fn label(props: &[Prop]) -> Option<&str> {
+    let labels = || props.iter().filter(|p| p.name == "label");
+    labels().find(|p| p.class.is_none()).or_else(|| labels().next()).map(|p| p.value.as_str())
 }

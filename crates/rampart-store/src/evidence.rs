@@ -63,9 +63,7 @@ impl Store {
         node_id: &str,
         fields: EvidenceFields,
     ) -> Result<Evidence> {
-        let mut tx = self.write_tx().await?;
-        crate::results::check_answerable(&mut tx, org_id, assessment_id, &[node_id.to_string()]).await?;
-        let result = crate::results::result_id(&mut tx, org_id, assessment_id, node_id, &ctx.actor).await?;
+        let (mut tx, result) = self.answer_for_change(ctx, org_id, assessment_id, node_id).await?;
         let id = new_id();
         sqlx::query(
             "INSERT INTO evidence (id, org_id, result_id, kind, name, url, sha256, size, content_type, expires_on, added_by, added_at) \

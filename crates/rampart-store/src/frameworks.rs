@@ -441,11 +441,35 @@ async fn upgrade(
             fresh.push((seq, (r, depth)));
             continue;
         };
-        sqlx::query(
+        let update = sqlx::query(
             "UPDATE requirement_nodes SET parent_ref = $1, seq = $2, depth = $3, title = $4, statement = $5, \
              guidance = $6, evidence = $7, assessable = $8, weight = $9, importance = $10, node_groups = $11, \
              node_function = $12, withdrawn = $13, extra = $14 WHERE id = $15 AND org_id = $16",
-        )
+        );
+        bind_requirement(update, r, seq, depth).bind(&node_id).bind(org_id).execute(&mut **tx).await?;
+        updated += 1;
+    }
+    insert_nodes(tx, org_id, id, &fresh).await?;
+    let gone: Vec<String> = loaded.into_values().collect();
+    for node_id in &gone {
+        sqlx::query("UPDATE requirement_nodes SET withdrawn = 1, assessable = 0 WHERE id = $1 AND org_id = $2")
+            .bind(node_id)
+            .bind(org_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok((fresh.len() as u64, updated, gone.len() as u64))
+}
+
+/// Binds a node's fields in column order from `parent_ref` to `extra`, as
+/// both the INSERT and the UPDATE of a node list them.
+fn bind_requirement<'q>(
+    query: crate::AnyQuery<'q>,
+    r: &'q Requirement,
+    seq: usize,
+    depth: usize,
+) -> crate::AnyQuery<'q> {
+    query
         .bind(r.parent.as_deref())
         .bind(seq as i64)
         .bind(depth as i64)
@@ -460,22 +484,6 @@ async fn upgrade(
         .bind(r.function.as_deref())
         .bind(i64::from(r.withdrawn))
         .bind(r.extra.as_ref().map(json_text))
-        .bind(&node_id)
-        .bind(org_id)
-        .execute(&mut **tx)
-        .await?;
-        updated += 1;
-    }
-    insert_nodes(tx, org_id, id, &fresh).await?;
-    let gone: Vec<String> = loaded.into_values().collect();
-    for node_id in &gone {
-        sqlx::query("UPDATE requirement_nodes SET withdrawn = 1, assessable = 0 WHERE id = $1 AND org_id = $2")
-            .bind(node_id)
-            .bind(org_id)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok((fresh.len() as u64, updated, gone.len() as u64))
 }
 
 /// Inserts nodes given as (document position, (requirement, depth)), in
@@ -496,25 +504,8 @@ async fn insert_nodes(
         let sql = format!("INSERT INTO requirement_nodes ({NODE_COLUMNS}) VALUES {}", placeholders.join(", "));
         let mut query = sqlx::query(&sql);
         for (seq, (r, depth)) in batch {
-            query = query
-                .bind(new_id())
-                .bind(org_id)
-                .bind(framework_id)
-                .bind(&r.ref_id)
-                .bind(r.parent.as_deref())
-                .bind(*seq as i64)
-                .bind(*depth as i64)
-                .bind(&r.title)
-                .bind(&r.statement)
-                .bind(&r.guidance)
-                .bind(json_text(&r.evidence))
-                .bind(i64::from(r.assessable))
-                .bind(i64::from(r.weight))
-                .bind(r.importance.map(Importance::as_str))
-                .bind(json_text(&r.groups))
-                .bind(r.function.as_deref())
-                .bind(i64::from(r.withdrawn))
-                .bind(r.extra.as_ref().map(json_text));
+            query =
+                bind_requirement(query.bind(new_id()).bind(org_id).bind(framework_id).bind(&r.ref_id), r, *seq, *depth);
         }
         query.execute(&mut **tx).await?;
     }

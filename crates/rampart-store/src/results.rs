@@ -484,9 +484,7 @@ impl Store {
         node_id: &str,
         control_id: &str,
     ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        check_answerable(&mut tx, org_id, assessment_id, &[node_id.to_string()]).await?;
-        let result = result_id(&mut tx, org_id, assessment_id, node_id, &ctx.actor).await?;
+        let (mut tx, result) = self.answer_for_change(ctx, org_id, assessment_id, node_id).await?;
         CONTROLS.add(&mut tx, ctx, org_id, &result, control_id).await?;
         tx.commit().await?;
         Ok(())
@@ -500,12 +498,25 @@ impl Store {
         node_id: &str,
         control_id: &str,
     ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        check_answerable(&mut tx, org_id, assessment_id, &[node_id.to_string()]).await?;
-        let result = result_id(&mut tx, org_id, assessment_id, node_id, &ctx.actor).await?;
+        let (mut tx, result) = self.answer_for_change(ctx, org_id, assessment_id, node_id).await?;
         CONTROLS.remove(&mut tx, ctx, org_id, &result, control_id).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A write transaction and the answer row of a requirement that takes
+    /// changes (made, not assessed, when absent).
+    pub(crate) async fn answer_for_change(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        assessment_id: &str,
+        node_id: &str,
+    ) -> Result<(Tx, String)> {
+        let mut tx = self.write_tx().await?;
+        check_answerable(&mut tx, org_id, assessment_id, &[node_id.to_string()]).await?;
+        let result = result_id(&mut tx, org_id, assessment_id, node_id, &ctx.actor).await?;
+        Ok((tx, result))
     }
 
     /// The workspace of an assessment: the tree, every answer with its
