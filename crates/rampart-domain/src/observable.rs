@@ -25,6 +25,19 @@ named_enum! {
     }
 }
 
+/// An observable as someone adds it to an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewObservable {
+    pub kind: ObservableKind,
+    /// As typed; normalised when stored.
+    pub value: String,
+    /// An indicator of compromise, not just something seen.
+    pub ioc: bool,
+    /// Sighted in the organisation's own systems.
+    pub sighted: bool,
+    pub tlp: crate::incident::Marking,
+}
+
 fn bad(value: &str, what: &str) -> Invalid {
     let shown: String = value.chars().take(100).collect();
     Invalid::new("value", format!("{shown} is not {what}"))

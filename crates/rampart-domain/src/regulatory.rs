@@ -72,6 +72,83 @@ pub struct Clocks {
 
 const MINUTE: i64 = 60_000;
 
+/// One built-in rule: (regime, key, name, anchor, offset in minutes, latest).
+type RuleRow = (&'static str, &'static str, &'static str, &'static str, i64, Option<(&'static str, i64)>);
+
+const BUILT_IN: &[RuleRow] = &[
+    ("nis2", "early-warning", "NIS2 early warning to the CSIRT or competent authority", "aware", 24 * 60, None),
+    ("nis2", "notification", "NIS2 incident notification", "aware", 72 * 60, None),
+    ("nis2", "final-report", "NIS2 final report", "after:notification", 30 * 24 * 60, None),
+    (
+        "gdpr",
+        "authority",
+        "GDPR notification of a personal data breach to the supervisory authority",
+        "aware",
+        72 * 60,
+        None,
+    ),
+    (
+        "dora",
+        "initial",
+        "DORA initial notification of a major ICT-related incident",
+        "classified",
+        4 * 60,
+        Some(("aware", 24 * 60)),
+    ),
+    ("dora", "intermediate", "DORA intermediate report", "after:initial", 72 * 60, None),
+    ("dora", "final", "DORA final report", "after:intermediate", 30 * 24 * 60, None),
+];
+
+/// The rules Rampart ships: NIS2 (early warning 24 h and notification 72 h
+/// after awareness, final report a month after the notification), GDPR
+/// (72 h after awareness), DORA (initial 4 h after classification and no
+/// later than 24 h after awareness, intermediate 72 h after the initial,
+/// final a month after the intermediate). Organisations add their own.
+pub fn built_in_rules() -> Vec<ObligationRule> {
+    BUILT_IN
+        .iter()
+        .map(|&(regime, key, name, anchor, minutes, latest)| ObligationRule {
+            regime: regime.into(),
+            key: key.into(),
+            name: name.into(),
+            anchor: Anchor::parse(anchor).unwrap_or(Anchor::Awareness),
+            offset_minutes: minutes,
+            latest: latest.map(|(a, m)| (Anchor::parse(a).unwrap_or(Anchor::Awareness), m)),
+        })
+        .collect()
+}
+
+impl ObligationRule {
+    /// Checks a rule an organisation adds.
+    pub fn parse(
+        regime: &str,
+        key: &str,
+        name: &str,
+        anchor: &str,
+        offset_minutes: i64,
+        latest: Option<(&str, i64)>,
+    ) -> Result<ObligationRule, Invalid> {
+        let slug = |field: &str, v: &str| -> Result<String, Invalid> {
+            let v = v.trim().to_ascii_lowercase();
+            if v.is_empty() || v.len() > 40 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return Err(Invalid::new(field, "must be 1 to 40 letters, digits or dashes"));
+            }
+            Ok(v)
+        };
+        if !(0..=366 * 24 * 60).contains(&offset_minutes) {
+            return Err(Invalid::new("offset_minutes", "must be from 0 to a year of minutes"));
+        }
+        Ok(ObligationRule {
+            regime: slug("regime", regime)?,
+            key: slug("obligation", key)?,
+            name: crate::validate::name("name", name)?,
+            anchor: Anchor::parse(anchor.trim())?,
+            offset_minutes,
+            latest: latest.map(|(a, m)| Anchor::parse(a.trim()).map(|a| (a, m))).transpose()?,
+        })
+    }
+}
+
 /// Each rule's due time (aligned with `rules`), or `None` while its anchor
 /// has not happened (a classification still to come). `submitted` holds the
 /// submission time of obligations by key.
@@ -155,6 +232,16 @@ mod tests {
         let due = due_times(&rules, classified, &submitted);
         assert_eq!(due[3], Some(aware + 6 * HOUR), "4 h after classification, earlier than 24 h after awareness");
         assert_eq!(due[2], Some(aware + 50 * HOUR + 30 * 24 * HOUR), "a month after the notification was submitted");
+    }
+
+    #[test]
+    fn the_built_in_rules_are_the_three_regimes() {
+        let rules = built_in_rules();
+        let regimes: std::collections::BTreeSet<&str> = rules.iter().map(|r| r.regime.as_str()).collect();
+        assert_eq!(regimes.into_iter().collect::<Vec<_>>(), vec!["dora", "gdpr", "nis2"]);
+        assert_eq!(rules.iter().find(|r| r.key == "initial").unwrap().latest, Some((Anchor::Awareness, 24 * 60)));
+        assert!(ObligationRule::parse("sector", "notice", "Sector regulator notice", "aware", 48 * 60, None).is_ok());
+        assert_eq!(ObligationRule::parse("sec tor", "n", "x", "aware", 1, None).unwrap_err().field, "regime");
     }
 
     #[test]

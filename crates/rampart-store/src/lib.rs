@@ -36,6 +36,7 @@ mod controls;
 mod error;
 mod evidence;
 mod frameworks;
+mod incidents;
 mod links;
 mod mappings;
 mod migrate;
@@ -62,6 +63,7 @@ pub use evidence::Evidence;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };
+pub use incidents::{Incident, IncidentDetail, IncidentFilter, IncidentRef, Obligation, Observable, TimelineEntry};
 pub use mappings::{Inferred, MappedRequirement, MappingSetRow};
 pub use migrate::MIGRATIONS;
 pub use quant_runs::{NewQuantRun, QuantRun};

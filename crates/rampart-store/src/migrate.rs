@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "assessments", include_str!("../migrations/0009_assessments.sql")),
     (10, "mappings", include_str!("../migrations/0010_mappings.sql")),
     (11, "evidence", include_str!("../migrations/0011_evidence.sql")),
+    (12, "incidents", include_str!("../migrations/0012_incidents.sql")),
 ];
 
 impl Store {

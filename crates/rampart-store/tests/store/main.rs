@@ -3,6 +3,7 @@
 mod assessments;
 mod assets;
 mod frameworks;
+mod incidents;
 mod isolation;
 mod mappings;
 mod portable;

@@ -30,6 +30,24 @@ async fn populate(store: &Store) {
         .unwrap();
     populate_risks(store, &org, &admin, &threat.id, &a.id, &v.id).await;
     populate_assessment(store, &org, &admin, &a.id).await;
+    populate_incidents(store, &org).await;
+}
+
+/// A row in every table of the incident pillar.
+async fn populate_incidents(store: &Store, org: &str) {
+    use rampart_domain::incident::IncidentState;
+    let i = store
+        .create_incident(&ctx(), org, crate::incidents::fields("Ransomware", rampart_store::now_ms()), &["nis2".into()])
+        .await
+        .unwrap();
+    store.transition_incident(&ctx(), org, &i.id, IncidentState::Triage, "").await.unwrap();
+    store.submit_obligation(&ctx(), org, &i.id, "nis2", "early-warning", "CSIRT-1").await.unwrap();
+    let kind = rampart_domain::observable::ObservableKind::Ipv4;
+    store.add_observable(&ctx(), org, &i.id, &crate::incidents::observable(kind, "192.0.2.1")).await.unwrap();
+    let rule =
+        rampart_domain::regulatory::ObligationRule::parse("sector", "notice", "Sector notice", "aware", 60, None)
+            .unwrap();
+    store.add_regulatory_rule(&ctx(), org, &rule).await.unwrap();
 }
 
 /// A row in every table of the assessment pillar.

@@ -1,0 +1,150 @@
+//! Incidents: lifecycle, regulatory clocks, observables and correlation.
+
+use rampart_domain::PageRequest;
+use rampart_domain::incident::{Determination, IncidentCategory, IncidentFields, IncidentState, Marking};
+use rampart_domain::observable::ObservableKind;
+use rampart_domain::regulatory::{ObligationRule, ObligationState};
+use rampart_store::{IncidentFilter, Store, StoreError, now_ms, store_test};
+
+use crate::{ctx, org_with_admin};
+
+const HOUR: i64 = 3_600_000;
+
+pub fn fields(title: &str, aware_at: i64) -> IncidentFields {
+    IncidentFields {
+        title: title.into(),
+        description: String::new(),
+        category: IncidentCategory::MaliciousCode,
+        severity: 3,
+        tlp: Marking::Amber,
+        pap: Marking::Green,
+        determination: Determination::Suspected,
+        confidentiality: true,
+        integrity: false,
+        availability: true,
+        estimated_cost: None,
+        people_affected: None,
+        cross_border: false,
+        reporter: "helpdesk".into(),
+        owner: "SOC".into(),
+        team: String::new(),
+        occurred_at: None,
+        detected_at: None,
+        aware_at,
+    }
+}
+
+pub fn observable(kind: ObservableKind, value: &str) -> rampart_domain::observable::NewObservable {
+    rampart_domain::observable::NewObservable {
+        kind,
+        value: value.into(),
+        ioc: true,
+        sighted: false,
+        tlp: Marking::Green,
+    }
+}
+
+async fn obligation(store: &Store, org: &str, id: &str, key: &str) -> rampart_store::Obligation {
+    store.incident_detail(org, id).await.unwrap().obligations.into_iter().find(|o| o.obligation == key).unwrap()
+}
+
+store_test!(an_incident_runs_its_lifecycle_with_clocks, |store| {
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let aware = now_ms() - 20 * HOUR;
+    let regimes = ["nis2".to_string(), "dora".to_string()];
+    let i = store.create_incident(&ctx(), &org, fields("Ransomware on file servers", aware), &regimes).await.unwrap();
+    assert_eq!(i.state, IncidentState::Reported);
+    let early = obligation(store, &org, &i.id, "early-warning").await;
+    assert_eq!((early.due_at, early.state), (Some(aware + 24 * HOUR), ObligationState::DueSoon), "20 of 24 hours gone");
+    assert_eq!(obligation(store, &org, &i.id, "notification").await.state, ObligationState::Pending);
+    assert_eq!(
+        obligation(store, &org, &i.id, "initial").await.due_at,
+        Some(aware + 24 * HOUR),
+        "DORA: no later than 24 h after awareness"
+    );
+
+    let skip = store.transition_incident(&ctx(), &org, &i.id, IncidentState::Closed, "").await.unwrap_err();
+    assert!(matches!(&skip, StoreError::Conflict(m) if m.contains("allowed: triage")), "{skip}");
+    store.transition_incident(&ctx(), &org, &i.id, IncidentState::Triage, "").await.unwrap();
+    let contained = store.transition_incident(&ctx(), &org, &i.id, IncidentState::Containment, "").await.unwrap();
+    let classified = contained.classified_at.expect("the move into response classifies the incident");
+    let initial = obligation(store, &org, &i.id, "initial").await;
+    assert_eq!(initial.due_at, Some((classified + 4 * HOUR).min(aware + 24 * HOUR)));
+    store.submit_obligation(&ctx(), &org, &i.id, "nis2", "early-warning", "CSIRT-2026-118").await.unwrap();
+    let early = obligation(store, &org, &i.id, "early-warning").await;
+    assert_eq!((early.state, early.reference.as_deref()), (ObligationState::Submitted, Some("CSIRT-2026-118")));
+    assert!(
+        matches!(
+            store.submit_obligation(&ctx(), &org, &i.id, "gdpr", "authority", "x").await,
+            Err(StoreError::Invalid(_))
+        ),
+        "GDPR does not apply"
+    );
+    let detail = store.incident_detail(&org, &i.id).await.unwrap();
+    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["created", "transition", "transition", "submission"]);
+    assert!(
+        matches!(store.create_incident(&ctx(), &org, fields("x", aware), &["sox".into()]).await, Err(StoreError::Invalid(i)) if i.field == "regimes[0]")
+    );
+});
+
+store_test!(a_dismissal_needs_a_reason_and_a_reopening_too, |store| {
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let i = store.create_incident(&ctx(), &org, fields("Port scan", now_ms()), &[]).await.unwrap();
+    store.transition_incident(&ctx(), &org, &i.id, IncidentState::Triage, "").await.unwrap();
+    assert!(matches!(
+        store.transition_incident(&ctx(), &org, &i.id, IncidentState::Dismissed, "").await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .transition_incident(&ctx(), &org, &i.id, IncidentState::Dismissed, "Our own vulnerability scanner")
+        .await
+        .unwrap();
+    let open = store
+        .list_incidents(&org, &IncidentFilter { open: true, ..Default::default() }, &PageRequest::default())
+        .await
+        .unwrap();
+    assert!(open.items.is_empty());
+    store.transition_incident(&ctx(), &org, &i.id, IncidentState::Triage, "The scanner was not ours").await.unwrap();
+    assert_eq!(
+        store
+            .list_incidents(&org, &IncidentFilter { open: true, ..Default::default() }, &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+});
+
+store_test!(observables_are_normalised_and_correlated_within_the_organisation, |store| {
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let (other, _) = org_with_admin(store, "Beta").await;
+    let a = store.create_incident(&ctx(), &org, fields("Phishing wave", now_ms()), &[]).await.unwrap();
+    let b = store.create_incident(&ctx(), &org, fields("Account takeover", now_ms()), &[]).await.unwrap();
+    let c = store.create_incident(&ctx(), &other, fields("Elsewhere", now_ms()), &[]).await.unwrap();
+    let add = |incident: &str, org: &str, value: &str| {
+        let (incident, org, value) = (incident.to_string(), org.to_string(), value.to_string());
+        async move { store.add_observable(&ctx(), &org, &incident, &observable(ObservableKind::Domain, &value)).await }
+    };
+    let first = add(&a.id, &org, "Login-Evil.Example.").await.unwrap();
+    assert_eq!(first.value, "login-evil.example");
+    assert!(matches!(add(&a.id, &org, "login-evil.example").await, Err(StoreError::Conflict(_))), "the same one twice");
+    add(&b.id, &org, "LOGIN-EVIL.EXAMPLE").await.unwrap();
+    add(&c.id, &other, "login-evil.example").await.unwrap();
+    let detail = store.incident_detail(&org, &a.id).await.unwrap();
+    let seen: Vec<&str> = detail.observables[0].seen_in.iter().map(|r| r.title.as_str()).collect();
+    assert_eq!(seen, vec!["Account takeover"], "correlation stays inside the organisation");
+    let bad = store.add_observable(&ctx(), &org, &a.id, &observable(ObservableKind::Ipv4, "999.1.1.1")).await;
+    assert!(matches!(&bad, Err(StoreError::Invalid(i)) if i.reason == "999.1.1.1 is not an IPv4 address"), "{bad:?}");
+    assert!(matches!(store.incident_detail(&other, &a.id).await, Err(StoreError::NotFound)));
+    let rule = ObligationRule::parse("sector", "notice", "Sector regulator notice", "aware", 48 * 60, None).unwrap();
+    store.add_regulatory_rule(&ctx(), &org, &rule).await.unwrap();
+    assert!(matches!(store.add_regulatory_rule(&ctx(), &org, &rule).await, Err(StoreError::Conflict(_))));
+    let with_rule = store.create_incident(&ctx(), &org, fields("Outage", now_ms()), &["sector".into()]).await.unwrap();
+    assert_eq!(store.incident_detail(&org, &with_rule.id).await.unwrap().obligations.len(), 1);
+    assert!(
+        store.create_incident(&ctx(), &other, fields("x", now_ms()), &["sector".into()]).await.is_err(),
+        "rules stay in their organisation"
+    );
+});
