@@ -83,6 +83,11 @@ impl Default for ServerConfig {
     }
 }
 
+/// A time as the API writes it (RFC 3339, UTC), for clients and tests.
+pub fn api_time(ms: i64) -> String {
+    api::rfc3339(ms)
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {

@@ -7,6 +7,7 @@ pub mod controls;
 pub mod download;
 pub mod evidence;
 pub mod frameworks;
+pub mod incidents;
 pub mod mappings;
 pub mod people;
 pub mod risks;
@@ -103,6 +104,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/evidence/{id}", get(evidence::get).delete(evidence::delete))
         .route("/api/v1/evidence/{id}/download", get(evidence::download))
+        .route("/api/v1/incidents", get(incidents::list).post(incidents::create))
+        .route("/api/v1/incidents/{id}", get(incidents::get))
+        .route("/api/v1/incidents/{id}/export", get(incidents::export))
+        .route("/api/v1/incidents/{id}/transitions", post(incidents::transition))
+        .route("/api/v1/incidents/{id}/observables", post(incidents::add_observable))
+        .route("/api/v1/incidents/{id}/notes", post(incidents::add_note))
+        .route("/api/v1/incidents/{id}/submissions", post(incidents::submit))
+        .route("/api/v1/regulatory-rules", get(incidents::rules).post(incidents::add_rule))
         .route("/api/v1/mapping-library", get(mappings::library))
         .route("/api/v1/mapping-library/{urn}/load", post(mappings::load))
         .route("/api/v1/mapping-sets", get(mappings::list).post(mappings::import))

@@ -3,6 +3,7 @@
 //! operation here answers on the router, and a snapshot pins the document.
 
 mod assess;
+mod incidents;
 
 use serde_json::{Value, json};
 
@@ -38,7 +39,7 @@ const LINK: &[(u16, &str)] = &[(204, ""), (404, "Problem"), (409, "Problem")];
 
 /// Every operation of the API, in the order the API page lists them.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
-    OPERATIONS.iter().chain(assess::OPERATIONS)
+    OPERATIONS.iter().chain(assess::OPERATIONS).chain(incidents::OPERATIONS)
 }
 
 const OPERATIONS: &[Operation] = &[
@@ -823,10 +824,10 @@ fn parameters(op: &Operation) -> Vec<Value> {
         params.push(json!({"name": "to", "in": "query", "schema": time()}));
     }
     params.extend(assess::parameters(op));
-    if op.path.ends_with("/export")
-        && !op.path.starts_with("/api/v1/frameworks/")
-        && !op.path.starts_with("/api/v1/assessments/")
-    {
+    params.extend(incidents::parameters(op));
+    let detail_export =
+        ["/api/v1/frameworks/", "/api/v1/assessments/", "/api/v1/incidents/"].iter().any(|p| op.path.starts_with(p));
+    if op.path.ends_with("/export") && !detail_export {
         params.push(json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json"], "default": "csv"}}));
     }
     params
@@ -834,7 +835,7 @@ fn parameters(op: &Operation) -> Vec<Value> {
 
 fn all_schemas() -> Value {
     let mut all = schemas();
-    for more in [risk_schemas(), assess::schemas()] {
+    for more in [risk_schemas(), assess::schemas(), incidents::schemas()] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
         }

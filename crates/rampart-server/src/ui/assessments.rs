@@ -22,14 +22,14 @@ use crate::middleware::RequestId;
 /// A form whose fields may repeat (checkboxes), read as pairs.
 #[derive(Debug, Deserialize)]
 #[serde(transparent)]
-pub struct Pairs(Vec<(String, String)>);
+pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
-    fn get(&self, key: &str) -> String {
+    pub fn get(&self, key: &str) -> String {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
     }
 
-    fn all(&self, key: &str) -> Vec<String> {
+    pub fn all(&self, key: &str) -> Vec<String> {
         self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty()).collect()
     }
 

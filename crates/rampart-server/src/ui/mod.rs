@@ -10,6 +10,7 @@ mod frameworks;
 mod graph;
 mod heatmap;
 mod home;
+mod incidents;
 mod people;
 mod quant;
 mod risk_settings;
@@ -108,6 +109,12 @@ pub fn routes() -> Router<AppState> {
         .route("/frameworks/{id}", get(frameworks::detail))
         .route("/frameworks/{id}/export", get(frameworks::export))
         .route("/frameworks/{id}/delete", post(frameworks::delete))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/{id}", get(incidents::detail))
+        .route("/incidents/{id}/transitions", post(incidents::transition))
+        .route("/incidents/{id}/observables", post(incidents::add_observable))
+        .route("/incidents/{id}/notes", post(incidents::add_note))
+        .route("/incidents/{id}/submissions", post(incidents::submit))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }

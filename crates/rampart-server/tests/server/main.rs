@@ -7,6 +7,7 @@ mod assets;
 mod browser;
 mod e2e;
 mod frameworks;
+mod incidents;
 
 mod isolation;
 mod openapi;

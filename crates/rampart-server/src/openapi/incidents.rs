@@ -1,0 +1,173 @@
+//! The incident pillar's operations and schemas.
+
+use serde_json::{Value, json};
+
+use super::{Operation, object, op, page_of, string, time};
+
+pub const OPERATIONS: &[Operation] = &[
+    op(
+        "get",
+        "/api/v1/incidents",
+        "Incidents, newest first, filtered by state, category, severity and open (neither dismissed nor closed).",
+        "read",
+        None,
+        &[(200, "IncidentPage")],
+        true,
+    ),
+    op(
+        "post",
+        "/api/v1/incidents",
+        "Record a reported incident; title, severity (1–4), category (ENISA taxonomy) and aware_at are required; regimes (nis2, gdpr, dora, or the organisation's own) start their reporting clocks.",
+        "edit",
+        Some("NewIncident"),
+        &[(201, "IncidentDetail"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/incidents/{id}",
+        "An incident with its obligations (due times and states now), observables with their correlations, and timeline.",
+        "read",
+        None,
+        &[(200, "IncidentDetail"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/incidents/{id}/export",
+        "The incident and everything about it as a JSON download.",
+        "read",
+        None,
+        &[(200, ""), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/incidents/{id}/transitions",
+        "Move along the ISO/IEC 27035 lifecycle: reported → triage → dismissed (with a reason) or containment → eradication → recovery → lessons-learned → closed; dismissed and closed reopen into triage with a reason. An illegal move answers 409 with `allowed`.",
+        "edit",
+        Some("Transition"),
+        &[(200, "IncidentDetail"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/incidents/{id}/observables",
+        "Add an observable, checked and normalised for its type; the same one twice answers 409.",
+        "edit",
+        Some("NewObservable"),
+        &[(201, "Observable"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/incidents/{id}/notes",
+        "Add a note to the timeline, optionally tagged with an ATT&CK tactic and technique.",
+        "comment",
+        Some("Note"),
+        &[(204, ""), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/incidents/{id}/submissions",
+        "Record that a regime's report was submitted, with the authority's reference.",
+        "edit",
+        Some("Submission"),
+        &[(204, ""), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/regulatory-rules",
+        "The reporting rules: the built-in NIS2, GDPR and DORA ones and the organisation's.",
+        "read",
+        None,
+        &[(200, "RuleList")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/regulatory-rules",
+        "Add a reporting rule (anchor aware, classified or after:OBLIGATION, plus minutes; optionally a second, binding deadline).",
+        "admin",
+        Some("Rule"),
+        &[(201, ""), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+];
+
+pub fn parameters(op: &Operation) -> Vec<Value> {
+    if op.path == "/api/v1/incidents" && op.method == "get" {
+        return vec![
+            json!({"name": "state", "in": "query", "schema": states()}),
+            json!({"name": "category", "in": "query", "schema": string()}),
+            json!({"name": "severity", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 4}}),
+            json!({"name": "open", "in": "query", "schema": {"type": "boolean"}}),
+        ];
+    }
+    Vec::new()
+}
+
+fn states() -> Value {
+    json!({"type": "string", "enum": ["reported", "triage", "dismissed", "containment", "eradication", "recovery", "lessons-learned", "closed"]})
+}
+
+fn markings() -> Value {
+    json!({"type": "string", "enum": ["clear", "green", "amber", "amber+strict", "red"]})
+}
+
+pub fn schemas() -> Value {
+    let categories = json!({"type": "string", "enum": ["abusive-content", "malicious-code", "information-gathering", "intrusion-attempts", "intrusions", "availability", "information-content-security", "fraud", "vulnerable", "other"]});
+    let kinds = json!({"type": "string", "enum": ["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256", "file-name", "registry-key", "user-account"]});
+    let incident = json!({
+        "id": string(), "title": string(), "description": string(), "category": categories, "severity": {"type": "integer"},
+        "tlp": markings(), "pap": markings(), "determination": string(), "impact": {"type": "object"},
+        "reporter": string(), "owner": string(), "team": string(),
+        "occurred_at": {"type": ["string", "null"], "format": "date-time"}, "detected_at": {"type": ["string", "null"], "format": "date-time"},
+        "aware_at": time(), "classified_at": {"type": ["string", "null"], "format": "date-time"},
+        "state": states(), "next_states": {"type": "array", "items": states()}, "state_changed_at": time(),
+        "created_by": string(), "created_at": time(), "updated_at": time()
+    });
+    let mut detail = incident.clone();
+    detail["regimes"] = json!({"type": "array", "items": string()});
+    detail["obligations"] = json!({"type": "array", "items": object(&["regime", "obligation", "name", "due_at", "state"], json!({
+        "regime": string(), "obligation": string(), "name": string(), "due_at": {"type": ["string", "null"], "format": "date-time"},
+        "state": {"type": "string", "enum": ["pending", "due-soon", "overdue", "submitted"]},
+        "submitted_at": {"type": ["string", "null"], "format": "date-time"}, "reference": {"type": ["string", "null"]}
+    }))});
+    detail["observables"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Observable"}});
+    detail["timeline"] = json!({"type": "array", "items": object(&["at", "actor", "kind", "text"], json!({
+        "at": time(), "actor": string(), "kind": {"type": "string", "enum": ["created", "transition", "note", "observable", "submission"]},
+        "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]}, "text": string(),
+        "tactic": {"type": ["string", "null"]}, "technique": {"type": ["string", "null"]}
+    }))});
+    json!({
+        "Incident": object(&["id", "title", "category", "severity", "state", "aware_at"], incident),
+        "IncidentPage": page_of("Incident"),
+        "IncidentDetail": object(&["id", "title", "state", "obligations", "observables", "timeline"], detail),
+        "NewIncident": object(&["title", "severity", "category", "aware_at"], json!({
+            "title": {"type": "string", "maxLength": 120}, "severity": {"type": "integer", "minimum": 1, "maximum": 4},
+            "category": categories, "aware_at": time(), "regimes": {"type": "array", "items": string()},
+            "description": string(), "tlp": markings(), "pap": markings(),
+            "determination": {"type": "string", "enum": ["suspected", "successful-attempt", "failed-attempt", "blocked", "false-positive", "low-value"]},
+            "confidentiality": {"type": "boolean"}, "integrity": {"type": "boolean"}, "availability": {"type": "boolean"},
+            "estimated_cost": {"type": "integer"}, "people_affected": {"type": "integer"}, "cross_border": {"type": "boolean"},
+            "reporter": string(), "owner": string(), "team": string(), "occurred_at": time(), "detected_at": time()
+        })),
+        "Transition": object(&["to"], json!({"to": states(), "reason": {"type": "string", "description": "Required to dismiss and to reopen"}})),
+        "NewObservable": object(&["type", "value"], json!({"type": kinds, "value": string(), "ioc": {"type": "boolean"}, "sighted": {"type": "boolean"}, "tlp": markings()})),
+        "Observable": object(&["id", "type", "value"], json!({
+            "id": string(), "type": kinds, "value": {"type": "string", "description": "Normalised"}, "ioc": {"type": "boolean"},
+            "sighted": {"type": "boolean"}, "tlp": markings(), "added_at": time(),
+            "seen_in": {"type": "array", "items": object(&["id", "title"], json!({"id": string(), "title": string()})), "description": "Other incidents of the organisation with the same observable"}
+        })),
+        "Note": object(&["text"], json!({"text": {"type": "string", "maxLength": 8000}, "tactic": string(), "technique": string()})),
+        "Submission": object(&["regime", "obligation"], json!({"regime": string(), "obligation": string(), "reference": string()})),
+        "Rule": object(&["regime", "obligation", "name", "anchor", "offset_minutes"], json!({
+            "regime": string(), "obligation": string(), "name": string(), "anchor": {"type": "string", "description": "aware, classified or after:OBLIGATION"},
+            "offset_minutes": {"type": "integer"}, "latest_anchor": string(), "latest_offset_minutes": {"type": "integer"}
+        })),
+        "RuleList": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}},
+    })
+}

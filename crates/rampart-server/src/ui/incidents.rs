@@ -1,0 +1,398 @@
+//! The incident pages: the list with a form to record one, and the case page
+//! with its lifecycle, regulatory clocks, observables and timeline.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rampart_domain::Permission;
+use rampart_domain::incident::{IncidentCategory, IncidentState};
+use rampart_domain::observable::ObservableKind;
+use rampart_store::IncidentDetail;
+use serde::Deserialize;
+
+use super::assessments::Pairs;
+use super::{CsrfForm, PageError, Shell, change_context, display_time, org_session, render};
+use crate::AppState;
+use crate::api::incidents::{NewIncident, ObservableBody};
+use crate::auth::{OrgSession, urlencode};
+use crate::error::Problem;
+use crate::middleware::RequestId;
+
+struct ListRow {
+    id: String,
+    title: String,
+    category: &'static str,
+    severity: u8,
+    state: &'static str,
+    aware: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct IncidentsPage {
+    shell: Shell,
+    org_name: String,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    rows: Vec<ListRow>,
+    next: Option<String>,
+    states: Vec<&'static str>,
+    categories: Vec<&'static str>,
+    regimes: Vec<String>,
+    q_state: String,
+    q_category: String,
+    q_open: bool,
+    can_edit: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    state: Option<String>,
+    category: Option<String>,
+    open: Option<String>,
+    after: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    org: &OrgSession,
+    params: &ListParams,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let org_id = &org.actor.org_id;
+    let query = crate::api::incidents::IncidentQuery {
+        state: params.state.clone(),
+        category: params.category.clone(),
+        severity: None,
+        open: Some(params.open.is_some()),
+        limit: Some(100),
+        after: params.after.clone(),
+    };
+    let listed = state.store.list_incidents(org_id, &query.filter()?, &query.page()?).await?;
+    let mut regimes: Vec<String> = state.store.regulatory_rules(org_id).await?.into_iter().map(|r| r.regime).collect();
+    regimes.dedup();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(render(
+        status,
+        &IncidentsPage {
+            shell: Shell::of(state, &org.browser, "Incidents", "incidents").await?,
+            org_name: org.actor.org_name.clone(),
+            notice: None,
+            error,
+            rows: listed
+                .items
+                .into_iter()
+                .map(|i| ListRow {
+                    category: i.fields.category.as_str(),
+                    severity: i.fields.severity,
+                    state: i.state.as_str(),
+                    aware: display_time(i.fields.aware_at),
+                    title: i.fields.title,
+                    id: i.id,
+                })
+                .collect(),
+            next: listed.next.map(|n| urlencode(&n)),
+            states: IncidentState::ALL.iter().map(|s| s.as_str()).collect(),
+            categories: IncidentCategory::ALL.iter().map(|c| c.as_str()).collect(),
+            regimes,
+            q_state: params.state.clone().unwrap_or_default(),
+            q_category: params.category.clone().unwrap_or_default(),
+            q_open: params.open.is_some(),
+            can_edit: org.actor.can(Permission::Edit),
+        },
+    ))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    org: OrgSession,
+    Query(params): Query<ListParams>,
+) -> Result<Response, PageError> {
+    list_page(&state, &org, &params, None).await
+}
+
+/// A `datetime-local` value (read as UTC), or now when empty.
+fn form_time(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return crate::api::rfc3339(rampart_store::now_ms());
+    }
+    if text.len() == 16 {
+        format!("{text}:00Z")
+    } else if text.ends_with('Z') {
+        text.to_string()
+    } else {
+        format!("{text}Z")
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "record incidents")?;
+    let f = form.form;
+    let outcome = async {
+        let body = NewIncident {
+            title: f.get("title"),
+            severity: f.get("severity").parse().unwrap_or(0),
+            category: f.get("category"),
+            aware_at: form_time(&f.get("aware_at")),
+            regimes: f.all("regimes"),
+            description: f.get("description"),
+            tlp: Some(f.get("tlp")).filter(|t| !t.is_empty()),
+            pap: None,
+            determination: None,
+            confidentiality: !f.get("confidentiality").is_empty(),
+            integrity: !f.get("integrity").is_empty(),
+            availability: !f.get("availability").is_empty(),
+            estimated_cost: None,
+            people_affected: None,
+            cross_border: !f.get("cross_border").is_empty(),
+            reporter: f.get("reporter"),
+            owner: f.get("owner"),
+            team: String::new(),
+            occurred_at: None,
+            detected_at: None,
+        };
+        Ok::<_, Problem>(
+            state
+                .store
+                .create_incident(&change_context(&org, &rid), &org.actor.org_id, body.fields()?, &body.regimes)
+                .await?,
+        )
+    }
+    .await;
+    match outcome {
+        Ok(i) => Ok(Redirect::to(&format!("/incidents/{}?notice=created", i.id)).into_response()),
+        Err(p) if p.fixable_on_page() => list_page(&state, &org, &ListParams::default(), Some(p.detail)).await,
+        Err(p) => Err(PageError(p)),
+    }
+}
+
+struct Clock {
+    regime: String,
+    obligation: String,
+    name: String,
+    due: String,
+    state: &'static str,
+    submitted: String,
+}
+
+struct Entry {
+    at: String,
+    actor: String,
+    kind: String,
+    text: String,
+    tags: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct IncidentPage {
+    shell: Shell,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    d: IncidentDetail,
+    state: &'static str,
+    aware: String,
+    next_states: Vec<&'static str>,
+    clocks: Vec<Clock>,
+    timeline: Vec<Entry>,
+    kinds: Vec<&'static str>,
+    can_edit: bool,
+    can_comment: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailParams {
+    notice: Option<String>,
+}
+
+fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "created" => "The incident was recorded; its clocks are running.",
+        "moved" => "The incident moved on.",
+        "observable" => "The observable was added.",
+        "note" => "The note was added to the timeline.",
+        "submitted" => "The submission was recorded.",
+        _ => return None,
+    })
+}
+
+async fn detail_page(
+    state: &AppState,
+    org: &OrgSession,
+    id: &str,
+    code: Option<&str>,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let d = state.store.incident_detail(&org.actor.org_id, id).await?;
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.0);
+    Ok(render(
+        status,
+        &IncidentPage {
+            shell: Shell::of(state, &org.browser, &d.incident.fields.title, "incidents").await?,
+            notice: notice(code),
+            error: error.map(|e| e.1),
+            state: d.incident.state.as_str(),
+            aware: display_time(d.incident.fields.aware_at),
+            next_states: d.incident.state.next().iter().map(|s| s.as_str()).collect(),
+            clocks: d
+                .obligations
+                .iter()
+                .map(|o| Clock {
+                    regime: o.regime.clone(),
+                    obligation: o.obligation.clone(),
+                    name: o.name.clone(),
+                    due: o.due_at.map(display_time).unwrap_or_else(|| "when classified".into()),
+                    state: o.state.as_str(),
+                    submitted: o
+                        .submitted_at
+                        .map(|t| format!("{} ({})", display_time(t), o.reference.clone().unwrap_or_default()))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            timeline: d
+                .timeline
+                .iter()
+                .map(|e| Entry {
+                    at: display_time(e.at),
+                    actor: e.actor.clone(),
+                    kind: match (&e.from_state, &e.to_state) {
+                        (Some(from), Some(to)) => format!("{from} → {to}"),
+                        _ => e.kind.clone(),
+                    },
+                    text: e.text.clone(),
+                    tags: [e.tactic.clone(), e.technique.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+                })
+                .collect(),
+            kinds: ObservableKind::ALL.iter().map(|k| k.as_str()).collect(),
+            can_edit: org.actor.can(Permission::Edit),
+            can_comment: org.actor.can(Permission::Comment),
+            d,
+        },
+    ))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    org: OrgSession,
+    Path(id): Path<String>,
+    Query(p): Query<DetailParams>,
+) -> Result<Response, PageError> {
+    detail_page(&state, &org, &id, p.notice.as_deref(), None).await
+}
+
+/// After a change: back to the case, or the case with the refusal shown.
+async fn done(
+    state: &AppState,
+    org: &OrgSession,
+    id: &str,
+    outcome: Result<&'static str, Problem>,
+) -> Result<Response, PageError> {
+    match outcome {
+        Ok(code) => Ok(Redirect::to(&format!("/incidents/{id}?notice={code}")).into_response()),
+        Err(p) if p.fixable_on_page() => detail_page(state, org, id, None, Some((p.status(), p.detail))).await,
+        Err(p) => Err(PageError(p)),
+    }
+}
+
+pub async fn transition(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "move incidents through their lifecycle")?;
+    let f = form.form;
+    let outcome = async {
+        let to = IncidentState::parse(&f.get("to"))?;
+        state
+            .store
+            .transition_incident(&change_context(&org, &rid), &org.actor.org_id, &id, to, &f.get("reason"))
+            .await?;
+        Ok("moved")
+    }
+    .await;
+    done(&state, &org, &id, outcome).await
+}
+
+pub async fn add_observable(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "add observables")?;
+    let f = form.form;
+    let outcome = async {
+        let body = ObservableBody {
+            kind: f.get("type"),
+            value: f.get("value"),
+            ioc: !f.get("ioc").is_empty(),
+            sighted: !f.get("sighted").is_empty(),
+            tlp: Some(f.get("tlp")).filter(|t| !t.is_empty()),
+        };
+        state.store.add_observable(&change_context(&org, &rid), &org.actor.org_id, &id, &body.checked()?).await?;
+        Ok("observable")
+    }
+    .await;
+    done(&state, &org, &id, outcome).await
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Comment, "add to the timeline")?;
+    let f = form.form;
+    let (tactic, technique) = (f.get("tactic"), f.get("technique"));
+    let outcome = state
+        .store
+        .add_incident_note(
+            &change_context(&org, &rid),
+            &org.actor.org_id,
+            &id,
+            &f.get("text"),
+            (Some(&tactic), Some(&technique)),
+        )
+        .await
+        .map(|_| "note")
+        .map_err(Problem::from);
+    done(&state, &org, &id, outcome).await
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "record submitted reports")?;
+    let f = form.form;
+    let outcome = state
+        .store
+        .submit_obligation(
+            &change_context(&org, &rid),
+            &org.actor.org_id,
+            &id,
+            &f.get("regime"),
+            &f.get("obligation"),
+            &f.get("reference"),
+        )
+        .await
+        .map(|_| "submitted")
+        .map_err(Problem::from);
+    done(&state, &org, &id, outcome).await
+}

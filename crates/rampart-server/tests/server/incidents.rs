@@ -1,0 +1,154 @@
+//! Incidents through the API and the web UI.
+
+use axum::http::StatusCode;
+use rampart_store::store_test;
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::{PASSWORD, TestApp};
+
+store_test!(the_incident_api_does_what_the_issue_asks, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let aware = rampart_server_time(-2);
+    let body = json!({"title": "Ransomware on file servers", "severity": 4, "category": "malicious-code", "aware_at": aware, "regimes": ["nis2", "gdpr", "dora"]});
+    let (status, _, created) = app.api("POST", "/api/v1/incidents", token, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let (_, _, got) = app.api("GET", &format!("/api/v1/incidents/{id}"), Some(&org.viewer.token), None).await;
+    assert_eq!(got["state"], "reported");
+    let obligations = got["obligations"].as_array().unwrap();
+    assert_eq!(obligations.len(), 7, "three NIS2, one GDPR and three DORA reports");
+    let gdpr = obligations.iter().find(|o| o["regime"] == "gdpr").unwrap();
+    assert_eq!((gdpr["name"].as_str().is_some(), gdpr["state"].as_str()), (true, Some("pending")));
+    assert!(gdpr["due_at"].as_str().unwrap() > aware.as_str());
+
+    let (status, _, refused) =
+        app.api("POST", &format!("/api/v1/incidents/{id}/transitions"), token, Some(json!({"to": "closed"}))).await;
+    assert_eq!((status, refused["allowed"].clone()), (StatusCode::CONFLICT, json!(["triage"])), "{refused}");
+    for to in ["triage", "containment"] {
+        let (status, _, moved) =
+            app.api("POST", &format!("/api/v1/incidents/{id}/transitions"), token, Some(json!({"to": to}))).await;
+        assert_eq!((status, moved["state"].as_str()), (StatusCode::OK, Some(to)));
+    }
+    let (status, _, bad) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{id}/observables"),
+            token,
+            Some(json!({"type": "ipv4", "value": "999.1.1.1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["errors"][0]["reason"], "999.1.1.1 is not an IPv4 address");
+    let (status, _, o) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{id}/observables"),
+            token,
+            Some(json!({"type": "domain", "value": "Evil.Example", "ioc": true})),
+        )
+        .await;
+    assert_eq!((status, o["value"].as_str()), (StatusCode::CREATED, Some("evil.example")));
+    let (status, ..) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{id}/notes"),
+            Some(&org.auditor.token),
+            Some(json!({"text": "Backups verified", "tactic": "impact", "technique": "T1486"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "auditors comment");
+    let (status, ..) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{id}/submissions"),
+            token,
+            Some(json!({"regime": "nis2", "obligation": "early-warning", "reference": "CSIRT-118"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, got) = app.api("GET", &format!("/api/v1/incidents/{id}"), token, None).await;
+    let early =
+        got["obligations"].as_array().unwrap().iter().find(|o| o["obligation"] == "early-warning").unwrap().clone();
+    assert_eq!((early["state"].as_str(), early["reference"].as_str()), (Some("submitted"), Some("CSIRT-118")));
+    let kinds: Vec<&str> = got["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["created", "transition", "transition", "observable", "note", "submission"]);
+    let (status, ..) = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&org.viewer.token),
+            Some(json!({"title": "x", "severity": 1, "category": "other", "aware_at": aware})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, p) = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            token,
+            Some(json!({"title": "x", "severity": 9, "category": "other", "aware_at": aware})),
+        )
+        .await;
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("severity")));
+    let (_, _, listed) = app.api("GET", "/api/v1/incidents?open=true&severity=4", token, None).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let other = app.org("Beta").await;
+    let (status, ..) = app.api("GET", &format!("/api/v1/incidents/{id}"), Some(&other.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});
+
+/// An RFC 3339 time `hours` from now.
+fn rampart_server_time(hours: i64) -> String {
+    rampart_server::api_time(rampart_store::now_ms() + hours * 3_600_000)
+}
+
+store_test!(the_incident_pages_report_triage_contain_and_close, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let mut browser = Browser::new(&app);
+    let csrf = browser.login(&org.analyst.email, PASSWORD).await.csrf();
+    let page = browser.get("/incidents").await;
+    assert!(page.html.contains("Record an incident"));
+    let created = browser
+        .post(
+            "/incidents",
+            &[
+                ("csrf_token", &csrf),
+                ("title", "Phishing wave"),
+                ("severity", "2"),
+                ("category", "fraud"),
+                ("aware_at", ""),
+                ("regimes", "gdpr"),
+            ],
+        )
+        .await;
+    let location = created.location.unwrap_or_else(|| panic!("{}", created.html));
+    let page = browser.get(&location).await;
+    assert!(page.html.contains("Phishing wave") && page.html.contains("GDPR notification"), "the clock is shown");
+    let id = location.trim_start_matches("/incidents/").split('?').next().unwrap().to_string();
+    for to in ["triage", "containment", "eradication", "recovery", "lessons-learned", "closed"] {
+        let moved = browser
+            .post(&format!("/incidents/{id}/transitions"), &[("csrf_token", &csrf), ("to", to), ("reason", "")])
+            .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{to}: {}", moved.html);
+    }
+    let refused = browser
+        .post(&format!("/incidents/{id}/transitions"), &[("csrf_token", &csrf), ("to", "triage"), ("reason", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.html.contains("reason is required"));
+    let added = browser
+        .post(
+            &format!("/incidents/{id}/observables"),
+            &[("csrf_token", &csrf), ("type", "url"), ("value", "HTTPS://Evil.Example/login")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&format!("/incidents/{id}")).await;
+    assert!(page.html.contains("https://evil.example/login") && page.html.contains("closed"));
+    let list = browser.get("/incidents?state=closed").await;
+    assert!(list.html.contains("Phishing wave"));
+});
