@@ -179,6 +179,7 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Threat(cmd) => threat(&global, cmd).await,
         Command::Framework(cmd) => crate::framework::run(&global, cmd).await,
         Command::Assessment(cmd) => crate::assessment::run(&global, cmd).await,
+        Command::Incident(cmd) => crate::incident::run(&global, cmd).await,
         Command::Audit(AuditCommand::Verify { org, json }) => audit_verify(&global, org, json).await,
         Command::Backup { out } => {
             let counts = open(&global).await?.backup(&out).await?;

@@ -9,6 +9,7 @@ mod commands;
 mod cvss;
 mod demo;
 mod framework;
+mod incident;
 mod quant;
 
 use std::path::PathBuf;
@@ -93,6 +94,9 @@ enum Command {
     /// Assessments: list, show, export.
     #[command(subcommand)]
     Assessment(assessment::AssessmentCommand),
+    /// Incidents: list, show, export.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
     /// Framework libraries: the built-in ones, loading your own, export.
     #[command(subcommand)]
     Framework(framework::FrameworkCommand),

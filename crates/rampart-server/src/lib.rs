@@ -88,6 +88,11 @@ pub fn api_time(ms: i64) -> String {
     api::rfc3339(ms)
 }
 
+/// An incident as the API writes it (times as RFC 3339), for the CLI.
+pub fn incident_document(detail: &rampart_store::IncidentDetail) -> serde_json::Value {
+    api::incidents::detail_json(detail)
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {

@@ -154,6 +154,16 @@ impl Store {
         row.as_ref().map(org_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
+    /// The organisation an incident belongs to, for operators on the server's
+    /// host (`rampart incident show ID`); never for requests.
+    pub async fn organisation_of_incident(&self, incident_id: &str) -> Result<Organisation> {
+        let row = sqlx::query("SELECT o.* FROM organisations o JOIN incidents i ON i.org_id = o.id WHERE i.id = $1")
+            .bind(incident_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(org_from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
     /// The organisations a user belongs to, with the role in each, by name.
     pub async fn orgs_of_user(&self, user_id: &str) -> Result<Vec<(Organisation, Role)>> {
         let rows = sqlx::query(

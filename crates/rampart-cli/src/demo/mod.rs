@@ -1,6 +1,7 @@
 //! Demo data: a small community so a newcomer sees a living system.
 
 mod assessment;
+mod incidents;
 
 use std::process::ExitCode;
 
@@ -286,6 +287,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
         }
     }
     assessment::add(store, &ctx, &org_ids[1], &omar.user_id, &hana.id).await?;
+    incidents::add(store, &ctx, &org_ids[1]).await?;
     let alice = store.user_by_email(PEOPLE[0].0).await?;
     store
         .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
@@ -303,6 +305,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     println!("  with a quantified portfolio, is under Risks)");
     println!("every organisation has the built-in frameworks and their mappings loaded; the hosting");
     println!("provider's ISO/IEC 27032 self-assessment is in progress and lends results to");
-    println!("ISO/IEC 27001 and NIST CSF (under Assessments and on the dashboard)");
+    println!("ISO/IEC 27001 and NIST CSF (under Assessments and on the dashboard); its incidents are");
+    println!("in several phases with their NIS2 and GDPR clocks running (under Incidents)");
     Ok(ExitCode::SUCCESS)
 }

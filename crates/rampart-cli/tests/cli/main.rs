@@ -254,6 +254,26 @@ cli_test!(the_demo_fills_a_community_once, |db| {
     assert_eq!(csv.lines().count(), 1 + 103, "one row per requirement of the essential and provider groups");
     let out = rampart(&db.url, &["assessment", "show", "nope"], None);
     assert!(!out.status.success() && stderr(&out).contains("rampart assessment list"));
+
+    let incidents: serde_json::Value =
+        serde_json::from_str(&ok(&db.url, &["incident", "list", "--org", "Demo Hosting Provider", "--json"], None))
+            .unwrap();
+    let states: Vec<&str> = incidents.as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+    assert_eq!(states.len(), 3);
+    assert!(states.contains(&"containment") && states.contains(&"triage") && states.contains(&"closed"), "{states:?}");
+    let ransomware = incidents.as_array().unwrap().iter().find(|i| i["state"] == "containment").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shown = ok(&db.url, &["incident", "show", &ransomware], None);
+    assert!(
+        shown.contains("NIS2 early warning") && shown.contains("203.0.113.66 (also in 1 other incident)"),
+        "{shown}"
+    );
+    let exported: serde_json::Value =
+        serde_json::from_str(&ok(&db.url, &["incident", "export", &ransomware, "--format", "json"], None)).unwrap();
+    assert_eq!(exported["obligations"].as_array().unwrap().len(), 4, "three NIS2 reports and one GDPR");
+    assert_eq!(ok(&db.url, &["incident", "list", "--open"], None).lines().count(), 2);
 });
 
 #[test]
