@@ -19,6 +19,7 @@ pub mod credentials;
 pub mod csv;
 pub mod error;
 pub mod incident;
+pub mod incident_metrics;
 pub mod inference;
 pub mod observable;
 pub mod page;

@@ -171,6 +171,55 @@ async fn event(
     Ok(())
 }
 
+/// Submitted reports by (regime, obligation): time and reference.
+type Submissions = HashMap<(String, String), (i64, String)>;
+
+/// The obligations an incident's regimes set, with their due times and states at `now`.
+fn obligations_of(
+    rules: &[ObligationRule],
+    regimes: &[String],
+    submissions: &Submissions,
+    clocks: Clocks,
+    now: i64,
+) -> Vec<Obligation> {
+    let mut obligations = Vec::new();
+    for regime in regimes {
+        let of_regime: Vec<ObligationRule> = rules.iter().filter(|r| &r.regime == regime).cloned().collect();
+        let submitted: HashMap<String, i64> = of_regime
+            .iter()
+            .filter_map(|r| submissions.get(&(regime.clone(), r.key.clone())).map(|s| (r.key.clone(), s.0)))
+            .collect();
+        let due = due_times(&of_regime, clocks, &submitted);
+        for (rule, due_at) in of_regime.iter().zip(due) {
+            let done = submissions.get(&(regime.clone(), rule.key.clone()));
+            let start = match &rule.anchor {
+                Anchor::Awareness => clocks.aware_at,
+                Anchor::Classification => clocks.classified_at.unwrap_or(clocks.aware_at),
+                Anchor::After(_) => due_at.map_or(clocks.aware_at, |d| d - rule.offset_minutes * 60_000),
+            };
+            obligations.push(Obligation {
+                regime: regime.clone(),
+                obligation: rule.key.clone(),
+                name: rule.name.clone(),
+                due_at,
+                state: state_at(due_at, start, done.is_some(), now),
+                submitted_at: done.map(|d| d.0),
+                reference: done.map(|d| d.1.clone()),
+            });
+        }
+    }
+    obligations
+}
+
+/// A report still to submit, on the deadlines board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub incident: IncidentRef,
+    pub severity: u8,
+    pub state: IncidentState,
+    pub obligation: Obligation,
+}
+
 /// The built-in rules and the organisation's own, in order.
 async fn rules_in(conn: &mut sqlx::AnyConnection, org_id: &str) -> Result<Vec<ObligationRule>> {
     let mut rules = built_in_rules();
@@ -515,7 +564,7 @@ impl Store {
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-        let mut submissions: HashMap<(String, String), (i64, String)> = HashMap::new();
+        let mut submissions: Submissions = HashMap::new();
         for r in &rows {
             submissions.insert(
                 (r.try_get("regime")?, r.try_get("obligation")?),
@@ -523,33 +572,7 @@ impl Store {
             );
         }
         let clocks = Clocks { aware_at: incident.fields.aware_at, classified_at: incident.classified_at };
-        let now = now_ms();
-        let mut obligations = Vec::new();
-        for regime in &regimes {
-            let of_regime: Vec<ObligationRule> = rules.iter().filter(|r| &r.regime == regime).cloned().collect();
-            let submitted: HashMap<String, i64> = of_regime
-                .iter()
-                .filter_map(|r| submissions.get(&(regime.clone(), r.key.clone())).map(|s| (r.key.clone(), s.0)))
-                .collect();
-            let due = due_times(&of_regime, clocks, &submitted);
-            for (rule, due_at) in of_regime.iter().zip(due) {
-                let done = submissions.get(&(regime.clone(), rule.key.clone()));
-                let start = match &rule.anchor {
-                    Anchor::Awareness => clocks.aware_at,
-                    Anchor::Classification => clocks.classified_at.unwrap_or(clocks.aware_at),
-                    Anchor::After(_) => due_at.map_or(clocks.aware_at, |d| d - rule.offset_minutes * 60_000),
-                };
-                obligations.push(Obligation {
-                    regime: regime.clone(),
-                    obligation: rule.key.clone(),
-                    name: rule.name.clone(),
-                    due_at,
-                    state: state_at(due_at, start, done.is_some(), now),
-                    submitted_at: done.map(|d| d.0),
-                    reference: done.map(|d| d.1.clone()),
-                });
-            }
-        }
+        let obligations = obligations_of(&rules, &regimes, &submissions, clocks, now_ms());
         let rows = sqlx::query(
             "SELECT o.*, (SELECT COUNT(*) FROM observables x WHERE x.org_id = o.org_id AND x.kind = o.kind AND x.value = o.value AND x.incident_id <> o.incident_id) AS elsewhere \
              FROM observables o WHERE o.org_id = $1 AND o.incident_id = $2 ORDER BY o.added_at, o.id",
@@ -614,6 +637,89 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(IncidentDetail { incident, regimes, obligations, observables, timeline })
+    }
+
+    /// Every report still to submit for incidents that are not dismissed, soonest first.
+    pub async fn deadlines(&self, org_id: &str) -> Result<Vec<Deadline>> {
+        let mut conn = self.pool.acquire().await?;
+        let rules = rules_in(&mut conn, org_id).await?;
+        let rows = sqlx::query(
+            "SELECT i.id, i.title, i.severity, i.state, i.aware_at, i.classified_at, r.regime FROM incidents i \
+             JOIN incident_regimes r ON r.incident_id = i.id AND r.org_id = i.org_id WHERE i.org_id = $1 AND i.state <> 'dismissed'",
+        )
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let subs = sqlx::query("SELECT incident_id, regime, obligation, submitted_at, reference FROM incident_submissions WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut submissions: HashMap<String, Submissions> = HashMap::new();
+        for r in &subs {
+            submissions.entry(r.try_get("incident_id")?).or_default().insert(
+                (r.try_get("regime")?, r.try_get("obligation")?),
+                (r.try_get("submitted_at")?, r.try_get("reference")?),
+            );
+        }
+        let now = now_ms();
+        let empty = Submissions::new();
+        let mut out = Vec::new();
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let clocks = Clocks { aware_at: r.try_get("aware_at")?, classified_at: r.try_get("classified_at")? };
+            let regime: String = r.try_get("regime")?;
+            let of_incident = submissions.get(&id).unwrap_or(&empty);
+            for obligation in obligations_of(&rules, &[regime], of_incident, clocks, now) {
+                if obligation.state == ObligationState::Submitted {
+                    continue;
+                }
+                out.push(Deadline {
+                    incident: IncidentRef { id: id.clone(), title: r.try_get("title")? },
+                    severity: u8::try_from(r.try_get::<i64, _>("severity")?).unwrap_or(1),
+                    state: IncidentState::parse(&r.try_get::<String, _>("state")?)?,
+                    obligation,
+                });
+            }
+        }
+        out.sort_by_key(|d| (d.obligation.due_at.unwrap_or(i64::MAX), d.incident.id.clone()));
+        Ok(out)
+    }
+
+    /// What the metrics need of every incident: its times and the first move into each phase.
+    pub async fn incident_times(&self, org_id: &str) -> Result<Vec<rampart_domain::incident_metrics::IncidentTimes>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT incident_id, to_state, MIN(at) AS first_at FROM incident_events WHERE org_id = $1 AND kind = 'transition' \
+             AND to_state IN ('triage', 'eradication', 'lessons-learned') GROUP BY incident_id, to_state",
+        )
+        .bind(org_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut first: HashMap<(String, String), i64> = HashMap::new();
+        for r in &rows {
+            first.insert((r.try_get("incident_id")?, r.try_get("to_state")?), r.try_get("first_at")?);
+        }
+        let rows = sqlx::query("SELECT id, created_at, occurred_at, detected_at, aware_at, category, severity FROM incidents WHERE org_id = $1 ORDER BY created_at")
+            .bind(org_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let at = |state: &str| first.get(&(id.clone(), state.to_string())).copied();
+                Ok(rampart_domain::incident_metrics::IncidentTimes {
+                    reported_at: r.try_get("created_at")?,
+                    occurred_at: r.try_get("occurred_at")?,
+                    detected_at: r.try_get("detected_at")?,
+                    aware_at: r.try_get("aware_at")?,
+                    triage_at: at("triage"),
+                    contained_at: at("eradication"),
+                    recovered_at: at("lessons-learned"),
+                    category: r.try_get("category")?,
+                    severity: u8::try_from(r.try_get::<i64, _>("severity")?).unwrap_or(1),
+                })
+            })
+            .collect()
     }
 
     /// The reporting rules in force: the built-in ones and the organisation's.

@@ -388,3 +388,88 @@ pub async fn add_rule(
     state.store.add_regulatory_rule(&change_context(&actor.0, &request_id), &actor.0.org_id, &rule).await?;
     Ok(StatusCode::CREATED)
 }
+
+/// The deadlines board: every report still to submit, soonest first.
+pub async fn deadlines(State(state): State<AppState>, actor: ApiActor) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see incident deadlines")?;
+    let board = state.store.deadlines(&actor.0.org_id).await?;
+    Ok(Json(
+        board
+            .iter()
+            .map(|d| {
+                json!({
+                    "incident": d.incident, "severity": d.severity, "incident_state": d.state,
+                    "regime": d.obligation.regime, "obligation": d.obligation.obligation, "name": d.obligation.name,
+                    "due_at": d.obligation.due_at.map(rfc3339), "state": d.obligation.state
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// One month's metrics as a flat row (CSV columns).
+#[derive(Serialize)]
+pub struct MetricsRow {
+    pub month: String,
+    pub incidents: u32,
+    pub mttd_hours: Option<f64>,
+    pub mtta_hours: Option<f64>,
+    pub mttc_hours: Option<f64>,
+    pub mttr_hours: Option<f64>,
+    pub severity_1: u32,
+    pub severity_2: u32,
+    pub severity_3: u32,
+    pub severity_4: u32,
+    pub by_category: std::collections::BTreeMap<String, u32>,
+}
+
+pub const METRICS_COLUMNS: &[&str] = &[
+    "month",
+    "incidents",
+    "mttd_hours",
+    "mtta_hours",
+    "mttc_hours",
+    "mttr_hours",
+    "severity_1",
+    "severity_2",
+    "severity_3",
+    "severity_4",
+];
+
+pub async fn metrics_rows(state: &AppState, org_id: &str) -> Result<Vec<MetricsRow>, Problem> {
+    let times = state.store.incident_times(org_id).await?;
+    let round = |v: Option<f64>| v.map(|h| (h * 10.0).round() / 10.0);
+    Ok(rampart_domain::incident_metrics::monthly(&times)
+        .into_iter()
+        .map(|m| MetricsRow {
+            month: m.month,
+            incidents: m.incidents,
+            mttd_hours: round(m.mttd_hours),
+            mtta_hours: round(m.mtta_hours),
+            mttc_hours: round(m.mttc_hours),
+            mttr_hours: round(m.mttr_hours),
+            severity_1: m.by_severity[0],
+            severity_2: m.by_severity[1],
+            severity_3: m.by_severity[2],
+            severity_4: m.by_severity[3],
+            by_category: m.by_category,
+        })
+        .collect())
+}
+
+/// MTTD, MTTA, MTTC and MTTR per month with counts, as JSON or (format=csv) CSV.
+pub async fn metrics(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Query(f): Query<super::download::FormatQuery>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Read, "see incident metrics")?;
+    let rows = metrics_rows(&state, &actor.0.org_id).await?;
+    match f.format.as_deref() {
+        None | Some("json") => Ok(Json(rows).into_response()),
+        Some("csv") => {
+            Ok(super::download::download(super::download::Format::Csv, "incident-metrics", METRICS_COLUMNS, &rows))
+        }
+        Some(_) => Err(Problem::invalid(Invalid::new("format", "must be json or csv")).into()),
+    }
+}

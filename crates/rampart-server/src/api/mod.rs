@@ -112,6 +112,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/notes", post(incidents::add_note))
         .route("/api/v1/incidents/{id}/submissions", post(incidents::submit))
         .route("/api/v1/regulatory-rules", get(incidents::rules).post(incidents::add_rule))
+        .route("/api/v1/incident-deadlines", get(incidents::deadlines))
+        .route("/api/v1/incident-metrics", get(incidents::metrics))
         .route("/api/v1/mapping-library", get(mappings::library))
         .route("/api/v1/mapping-library/{urn}/load", post(mappings::load))
         .route("/api/v1/mapping-sets", get(mappings::list).post(mappings::import))

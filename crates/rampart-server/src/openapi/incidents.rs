@@ -98,6 +98,11 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 pub fn parameters(op: &Operation) -> Vec<Value> {
+    if op.path == "/api/v1/incident-metrics" {
+        return vec![
+            json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}),
+        ];
+    }
     if op.path == "/api/v1/incidents" && op.method == "get" {
         return vec![
             json!({"name": "state", "in": "query", "schema": states()}),
@@ -168,6 +173,18 @@ pub fn schemas() -> Value {
             "regime": string(), "obligation": string(), "name": string(), "anchor": {"type": "string", "description": "aware, classified or after:OBLIGATION"},
             "offset_minutes": {"type": "integer"}, "latest_anchor": string(), "latest_offset_minutes": {"type": "integer"}
         })),
+        "DeadlineList": {"type": "array", "items": object(&["incident", "regime", "obligation", "name", "due_at", "state"], json!({
+            "incident": object(&["id", "title"], json!({"id": string(), "title": string()})), "severity": {"type": "integer"},
+            "incident_state": states(), "regime": string(), "obligation": string(), "name": string(),
+            "due_at": {"type": ["string", "null"], "format": "date-time"}, "state": {"type": "string", "enum": ["pending", "due-soon", "overdue"]}
+        }))},
+        "MetricsList": {"type": "array", "items": object(&["month", "incidents"], json!({
+            "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "incidents": {"type": "integer"},
+            "mttd_hours": {"type": ["number", "null"]}, "mtta_hours": {"type": ["number", "null"]},
+            "mttc_hours": {"type": ["number", "null"]}, "mttr_hours": {"type": ["number", "null"]},
+            "severity_1": {"type": "integer"}, "severity_2": {"type": "integer"}, "severity_3": {"type": "integer"}, "severity_4": {"type": "integer"},
+            "by_category": {"type": "object", "additionalProperties": {"type": "integer"}}
+        }))},
         "RuleList": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}},
     })
 }

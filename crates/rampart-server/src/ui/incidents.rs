@@ -33,6 +33,7 @@ struct ListRow {
 #[template(path = "incidents.html")]
 struct IncidentsPage {
     shell: Shell,
+    incident_tab: &'static str,
     org_name: String,
     notice: Option<&'static str>,
     error: Option<String>,
@@ -78,6 +79,7 @@ async fn list_page(
         status,
         &IncidentsPage {
             shell: Shell::of(state, &org.browser, "Incidents", "incidents").await?,
+            incident_tab: "list",
             org_name: org.actor.org_name.clone(),
             notice: None,
             error,
@@ -395,4 +397,108 @@ pub async fn submit(
         .map(|_| "submitted")
         .map_err(Problem::from);
     done(&state, &org, &id, outcome).await
+}
+
+struct DeadlineRow {
+    due: String,
+    state: &'static str,
+    name: String,
+    incident_id: String,
+    title: String,
+    incident_state: &'static str,
+    severity: u8,
+}
+
+#[derive(Template)]
+#[template(path = "deadlines.html")]
+struct DeadlinesPage {
+    shell: Shell,
+    incident_tab: &'static str,
+    org_name: String,
+    rows: Vec<DeadlineRow>,
+}
+
+pub async fn deadlines(State(state): State<AppState>, org: OrgSession) -> Result<Response, PageError> {
+    let board = state.store.deadlines(&org.actor.org_id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &DeadlinesPage {
+            shell: Shell::of(&state, &org.browser, "Reporting deadlines", "incidents").await?,
+            incident_tab: "deadlines",
+            org_name: org.actor.org_name.clone(),
+            rows: board
+                .into_iter()
+                .map(|d| DeadlineRow {
+                    due: d.obligation.due_at.map(display_time).unwrap_or_else(|| "when classified".into()),
+                    state: d.obligation.state.as_str(),
+                    name: d.obligation.name,
+                    incident_id: d.incident.id,
+                    title: d.incident.title,
+                    incident_state: d.state.as_str(),
+                    severity: d.severity,
+                })
+                .collect(),
+        },
+    ))
+}
+
+struct MetricsLine {
+    month: String,
+    incidents: u32,
+    mttd: String,
+    mtta: String,
+    mttc: String,
+    mttr: String,
+    severities: String,
+    categories: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident_metrics.html")]
+struct MetricsPage {
+    shell: Shell,
+    incident_tab: &'static str,
+    org_name: String,
+    rows: Vec<MetricsLine>,
+    mttc_svg: String,
+    mttr_svg: String,
+    count_svg: String,
+}
+
+fn hours(v: Option<f64>) -> String {
+    v.map(|h| format!("{h:.1}")).unwrap_or_else(|| "—".into())
+}
+
+pub async fn metrics(State(state): State<AppState>, org: OrgSession) -> Result<Response, PageError> {
+    let rows = crate::api::incidents::metrics_rows(&state, &org.actor.org_id).await?;
+    let blue = |_: f64| "#0b5cad";
+    let chart = |title: &str, unit: &str, pick: &dyn Fn(&crate::api::incidents::MetricsRow) -> Option<f64>| {
+        let bars: Vec<(String, Option<f64>)> = rows.iter().map(|r| (r.month.clone(), pick(r))).collect();
+        let max = bars.iter().filter_map(|b| b.1).fold(0.0, f64::max);
+        super::score_chart::bars_svg(title, &bars, max, unit, blue)
+    };
+    Ok(render(
+        StatusCode::OK,
+        &MetricsPage {
+            shell: Shell::of(&state, &org.browser, "Incident metrics", "incidents").await?,
+            incident_tab: "metrics",
+            org_name: org.actor.org_name.clone(),
+            mttc_svg: chart("Mean time to contain", "h", &|r| r.mttc_hours),
+            mttr_svg: chart("Mean time to recover", "h", &|r| r.mttr_hours),
+            count_svg: chart("Incidents per month", "", &|r| Some(f64::from(r.incidents))),
+            rows: rows
+                .iter()
+                .map(|r| MetricsLine {
+                    month: r.month.clone(),
+                    incidents: r.incidents,
+                    mttd: hours(r.mttd_hours),
+                    mtta: hours(r.mtta_hours),
+                    mttc: hours(r.mttc_hours),
+                    mttr: hours(r.mttr_hours),
+                    severities: format!("{}/{}/{}/{}", r.severity_1, r.severity_2, r.severity_3, r.severity_4),
+                    categories: r.by_category.iter().map(|(c, n)| format!("{c} {n}")).collect::<Vec<_>>().join(", "),
+                })
+                .collect(),
+        },
+    ))
 }

@@ -110,6 +110,8 @@ pub fn routes() -> Router<AppState> {
         .route("/frameworks/{id}/export", get(frameworks::export))
         .route("/frameworks/{id}/delete", post(frameworks::delete))
         .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/deadlines", get(incidents::deadlines))
+        .route("/incidents/metrics", get(incidents::metrics))
         .route("/incidents/{id}", get(incidents::detail))
         .route("/incidents/{id}/transitions", post(incidents::transition))
         .route("/incidents/{id}/observables", post(incidents::add_observable))

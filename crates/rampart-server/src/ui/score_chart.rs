@@ -24,7 +24,21 @@ fn colour(percent: f64) -> &'static str {
 
 /// Horizontal bars of each heading's compliance (0–100 %).
 pub fn headings_svg(headings: &[HeadingScore], title: &str) -> String {
-    let height = 30.0 + headings.len() as f64 * (BAR + 8.0);
+    let rows: Vec<(String, Option<f64>)> =
+        headings.iter().map(|h| (format!("{} {}", h.ref_id, h.title), h.compliance)).collect();
+    bars_svg(title, &rows, 100.0, "%", colour)
+}
+
+/// Horizontal bars of values from 0 to `max`, labelled with `unit`, each
+/// coloured by `paint`; a row without a value says n/a.
+pub fn bars_svg(
+    title: &str,
+    rows: &[(String, Option<f64>)],
+    max: f64,
+    unit: &str,
+    paint: fn(f64) -> &'static str,
+) -> String {
+    let height = 30.0 + rows.len() as f64 * (BAR + 8.0);
     let span = WIDTH - LABEL - 60.0;
     // The first chart of a page keeps the plain id; others are named after their title.
     let id = if title.ends_with("section") {
@@ -36,9 +50,9 @@ pub fn headings_svg(headings: &[HeadingScore], title: &str) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}" font-family="sans-serif" font-size="12"><title id="{id}">{}</title>"#,
         svg_text(title)
     );
-    for (i, h) in headings.iter().enumerate() {
+    for (i, (label, value)) in rows.iter().enumerate() {
         let y = 20.0 + i as f64 * (BAR + 8.0);
-        let label: String = format!("{} {}", h.ref_id, h.title).chars().take(40).collect();
+        let label: String = label.chars().take(40).collect();
         let _ = write!(
             svg,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
@@ -47,18 +61,16 @@ pub fn headings_svg(headings: &[HeadingScore], title: &str) -> String {
             svg_text(&label)
         );
         let _ = write!(svg, r##"<rect x="{LABEL}" y="{y:.1}" width="{span:.1}" height="{BAR}" fill="#eef1f5"/>"##);
-        match h.compliance {
-            Some(p) => {
+        match value {
+            Some(v) => {
                 let _ = write!(
                     svg,
-                    r#"<rect x="{LABEL}" y="{y:.1}" width="{:.1}" height="{BAR}" fill="{}"><title>{}: {:.0} %</title></rect><text x="{:.1}" y="{:.1}">{:.0} %</text>"#,
-                    span * p.clamp(0.0, 100.0) / 100.0,
-                    colour(p),
+                    r#"<rect x="{LABEL}" y="{y:.1}" width="{:.1}" height="{BAR}" fill="{}"><title>{}: {v:.1} {unit}</title></rect><text x="{:.1}" y="{:.1}">{v:.0} {unit}</text>"#,
+                    span * (v / max.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0),
+                    paint(*v),
                     svg_text(&label),
-                    p,
                     LABEL + span + 6.0,
                     y + 15.0,
-                    p
                 );
             }
             None => {

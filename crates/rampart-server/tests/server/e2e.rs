@@ -340,3 +340,42 @@ async fn an_analyst_starts_and_answers_an_assessment() {
     let outcome = assess(&session.client, &session.base, &alpha.analyst.email, &session).await;
     session.finish("assessment", outcome).await;
 }
+
+/// An analyst records an incident, triages, contains and closes it.
+async fn handle_incident(c: &Client, base: &str, analyst: &str, session: &Session) -> Flow {
+    c.goto(&format!("{base}/login")).await?;
+    fill(c, "#email", analyst).await?;
+    fill(c, "#password", PASSWORD).await?;
+    c.find(Locator::Css("form[action='/login'] button")).await?.click().await?;
+    expect_text(c, "main h1", "Alpha").await?;
+    c.find(Locator::LinkText("Incidents")).await?.click().await?;
+    expect_text(c, "main h1", "Incidents of Alpha").await?;
+    fill(c, "#i-title", "Ransomware on the file servers").await?;
+    c.find(Locator::Css("#i-severity")).await?.select_by_value("4").await?;
+    c.find(Locator::Css("#i-category")).await?.select_by_value("malicious-code").await?;
+    c.find(Locator::Css("input[name=regimes][value=nis2]")).await?.click().await?;
+    c.find(Locator::Css("form[action='/incidents'] button.primary")).await?.click().await?;
+    expect_text(c, ".notice", "its clocks are running").await?;
+    expect_text(c, "main table", "NIS2 early warning").await?;
+    for to in ["triage", "containment", "eradication", "recovery", "lessons-learned", "closed"] {
+        c.find(Locator::Css(&format!("form[action$='/transitions'] input[value='{to}'] ~ button")))
+            .await?
+            .click()
+            .await?;
+        expect_text(c, ".lead", to).await?;
+    }
+    session.screenshot("incident-closed").await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_reports_triages_contains_and_closes_an_incident() {
+    if !enabled("browser end-to-end") {
+        return;
+    }
+    let session = Session::start("e2e-incident").await;
+    let app = TestApp::new(&session.db.store);
+    let alpha = app.org("Alpha").await;
+    let outcome = handle_incident(&session.client, &session.base, &alpha.analyst.email, &session).await;
+    session.finish("incident", outcome).await;
+}

@@ -152,3 +152,34 @@ store_test!(the_incident_pages_report_triage_contain_and_close, |store| {
     let list = browser.get("/incidents?state=closed").await;
     assert!(list.html.contains("Phishing wave"));
 });
+
+store_test!(the_deadlines_board_and_the_metrics, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let late = json!({"title": "Data leak", "severity": 3, "category": "information-content-security", "aware_at": rampart_server_time(-80), "regimes": ["gdpr"]});
+    let (_, _, leak) = app.api("POST", "/api/v1/incidents", token, Some(late)).await;
+    let id = leak["id"].as_str().unwrap();
+    for to in ["triage", "containment", "eradication"] {
+        app.api("POST", &format!("/api/v1/incidents/{id}/transitions"), token, Some(json!({"to": to}))).await;
+    }
+    let (_, _, board) = app.api("GET", "/api/v1/incident-deadlines", Some(&org.viewer.token), None).await;
+    assert_eq!(
+        (board[0]["obligation"].as_str(), board[0]["state"].as_str()),
+        (Some("authority"), Some("overdue")),
+        "{board}"
+    );
+    let (_, _, metrics) = app.api("GET", "/api/v1/incident-metrics", Some(&org.viewer.token), None).await;
+    let month = &metrics[0];
+    assert_eq!(month["incidents"], 1);
+    assert!(month["mttc_hours"].as_f64().unwrap() >= 80.0, "aware 80 h ago, contained now: {month}");
+    let (_, content_type, csv) =
+        app.api("GET", "/api/v1/incident-metrics?format=csv", Some(&org.viewer.token), None).await;
+    assert!(content_type.starts_with("text/csv") && csv.as_str().unwrap().starts_with("month,incidents,mttd_hours"));
+    let mut browser = Browser::new(&app);
+    browser.login(&org.viewer.email, PASSWORD).await;
+    let page = browser.get("/incidents/deadlines").await;
+    assert!(page.html.contains("Data leak") && page.html.contains("clock-overdue"));
+    let page = browser.get("/incidents/metrics").await;
+    assert!(page.html.contains("Mean time to contain") && page.html.contains("<svg"));
+});

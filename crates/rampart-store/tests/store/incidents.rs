@@ -148,3 +148,33 @@ store_test!(observables_are_normalised_and_correlated_within_the_organisation, |
         "rules stay in their organisation"
     );
 });
+
+store_test!(the_deadlines_board_and_the_metrics_read_every_incident, |store| {
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let aware = now_ms() - 2 * HOUR;
+    let late =
+        store.create_incident(&ctx(), &org, fields("Data leak", now_ms() - 80 * HOUR), &["gdpr".into()]).await.unwrap();
+    let fresh = store.create_incident(&ctx(), &org, fields("Outage", aware), &["nis2".into()]).await.unwrap();
+    store.submit_obligation(&ctx(), &org, &fresh.id, "nis2", "early-warning", "R-1").await.unwrap();
+    let board = store.deadlines(&org).await.unwrap();
+    let names: Vec<(&str, &str)> =
+        board.iter().map(|d| (d.incident.title.as_str(), d.obligation.obligation.as_str())).collect();
+    assert_eq!(
+        names,
+        vec![("Data leak", "authority"), ("Outage", "notification"), ("Outage", "final-report")],
+        "soonest first, submitted ones left out"
+    );
+    assert_eq!(board[0].obligation.state, ObligationState::Overdue);
+    for to in [IncidentState::Triage, IncidentState::Containment, IncidentState::Eradication] {
+        store.transition_incident(&ctx(), &org, &late.id, to, "").await.unwrap();
+    }
+    let times = store.incident_times(&org).await.unwrap();
+    let leak = times.iter().find(|t| t.aware_at == late.fields.aware_at).unwrap();
+    assert!(leak.triage_at.is_some() && leak.contained_at.is_some() && leak.recovered_at.is_none());
+    let months = rampart_domain::incident_metrics::monthly(&times);
+    assert_eq!(months.iter().map(|m| m.incidents).sum::<u32>(), 2);
+    let (other, _) = org_with_admin(store, "Beta").await;
+    assert!(
+        store.deadlines(&other).await.unwrap().is_empty() && store.incident_times(&other).await.unwrap().is_empty()
+    );
+});
