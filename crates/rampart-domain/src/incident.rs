@@ -210,3 +210,64 @@ mod tests {
         assert_eq!(IncidentCategory::parse("spam").unwrap_err().field, "category");
     }
 }
+
+named_enum! {
+    /// Where a task of an incident stands.
+    TaskStatus, "status" {
+        ToDo => "to-do",
+        InProgress => "in-progress",
+        Done => "done",
+        Cancelled => "cancelled",
+    }
+}
+
+/// A task a case template creates: its title and how long after awareness it is due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateTask {
+    pub title: String,
+    pub due_hours: u32,
+}
+
+/// The tasks pre-created for every new incident of a category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseTemplate {
+    pub category: IncidentCategory,
+    pub name: String,
+    pub tasks: Vec<TemplateTask>,
+}
+
+impl CaseTemplate {
+    /// Checks a template: a name, 1 to 50 tasks with titles, due within a year.
+    pub fn check(mut self) -> Result<CaseTemplate, Invalid> {
+        self.name = crate::validate::name("name", &self.name)?;
+        if self.tasks.is_empty() || self.tasks.len() > 50 {
+            return Err(Invalid::new("tasks", "must hold 1 to 50 tasks"));
+        }
+        for (i, t) in self.tasks.iter_mut().enumerate() {
+            t.title = crate::validate::name(&format!("tasks[{i}].title"), &t.title)?;
+            if t.due_hours > 366 * 24 {
+                return Err(Invalid::new(format!("tasks[{i}].due_hours"), "must be at most a year of hours"));
+            }
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    #[test]
+    fn templates_are_checked() {
+        let t = CaseTemplate {
+            category: IncidentCategory::MaliciousCode,
+            name: "Ransomware".into(),
+            tasks: vec![TemplateTask { title: "Isolate affected hosts".into(), due_hours: 1 }],
+        };
+        assert!(t.clone().check().is_ok());
+        assert_eq!(CaseTemplate { tasks: vec![], ..t.clone() }.check().unwrap_err().field, "tasks");
+        let late = CaseTemplate { tasks: vec![TemplateTask { title: "x".into(), due_hours: 10_000 }], ..t };
+        assert_eq!(late.check().unwrap_err().field, "tasks[0].due_hours");
+        assert_eq!(TaskStatus::parse("finished").unwrap_err().field, "status");
+    }
+}

@@ -87,6 +87,7 @@ pub struct IncidentDetail {
     pub regimes: Vec<String>,
     pub obligations: Vec<Obligation>,
     pub observables: Vec<Observable>,
+    pub tasks: Vec<crate::IncidentTask>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -320,6 +321,13 @@ impl Store {
                 .await?;
         }
         event(&mut tx, org_id, &id, &ctx.actor, "created", (None, Some("reported")), &fields.title).await?;
+        if let Some(template) = crate::incident_tasks::template_in(&mut tx, org_id, fields.category).await? {
+            for task in &template.tasks {
+                let due = fields.aware_at + i64::from(task.due_hours) * 3_600_000;
+                crate::incident_tasks::insert_task(&mut tx, org_id, &id, &task.title, Some(due), None, &ctx.actor)
+                    .await?;
+            }
+        }
         let state = serde_json::json!({"title": fields.title, "category": fields.category, "severity": fields.severity, "regimes": regimes});
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("incident.create", "incident", &id, Some(&state))).await?;
         let created = incident_in(&mut tx, org_id, &id).await?;
@@ -636,7 +644,8 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(IncidentDetail { incident, regimes, obligations, observables, timeline })
+        let tasks = crate::incident_tasks::tasks_in(&mut conn, org_id, id).await?;
+        Ok(IncidentDetail { incident, regimes, obligations, observables, tasks, timeline })
     }
 
     /// Every report still to submit for incidents that are not dismissed, soonest first.

@@ -36,6 +36,7 @@ mod controls;
 mod error;
 mod evidence;
 mod frameworks;
+mod incident_tasks;
 mod incidents;
 mod links;
 mod mappings;
@@ -63,6 +64,7 @@ pub use evidence::Evidence;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };
+pub use incident_tasks::IncidentTask;
 pub use incidents::{Incident, IncidentDetail, IncidentFilter, IncidentRef, Obligation, Observable, TimelineEntry};
 pub use mappings::{Inferred, MappedRequirement, MappingSetRow};
 pub use migrate::MIGRATIONS;

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "mappings", include_str!("../migrations/0010_mappings.sql")),
     (11, "evidence", include_str!("../migrations/0011_evidence.sql")),
     (12, "incidents", include_str!("../migrations/0012_incidents.sql")),
+    (13, "incident_tasks", include_str!("../migrations/0013_incident_tasks.sql")),
 ];
 
 impl Store {

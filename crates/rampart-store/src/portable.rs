@@ -482,6 +482,27 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "incident_tasks",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("incident_id", Text),
+            ("title", Text),
+            ("assignee_id", Text),
+            ("due_at", Int),
+            ("status", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "case_templates",
+        key: "org_id, category",
+        columns: &[("org_id", Text), ("category", Text), ("name", Text), ("tasks", Text), ("updated_at", Int)],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

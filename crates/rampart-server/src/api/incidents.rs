@@ -58,6 +58,7 @@ pub fn detail_json(d: &IncidentDetail) -> Value {
             }))
             .collect::<Vec<_>>()
     );
+    v["tasks"] = json!(d.tasks.iter().map(task_json).collect::<Vec<_>>());
     v["timeline"] = json!(d.timeline.iter().map(|e| json!({
         "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
         "text": e.text, "tactic": e.tactic, "technique": e.technique
@@ -472,4 +473,113 @@ pub async fn metrics(
         }
         Some(_) => Err(Problem::invalid(Invalid::new("format", "must be json or csv")).into()),
     }
+}
+
+pub fn task_json(t: &rampart_store::IncidentTask) -> Value {
+    json!({
+        "id": t.id, "incident_id": t.incident_id, "title": t.title, "assignee_id": t.assignee_id, "assignee_email": t.assignee_email,
+        "due_at": t.due_at.map(rfc3339), "status": t.status, "created_by": t.created_by, "created_at": rfc3339(t.created_at)
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTask {
+    pub title: String,
+    pub due_at: Option<String>,
+    pub assignee_id: Option<String>,
+}
+
+pub async fn add_task(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewTask>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Edit, "add tasks")?;
+    let due = body.due_at.as_deref().filter(|d| !d.is_empty()).map(|d| parse_time("due_at", d)).transpose()?;
+    let ctx = change_context(&actor.0, &request_id);
+    let task = state
+        .store
+        .add_incident_task(&ctx, &actor.0.org_id, &id, &body.title, due, body.assignee_id.as_deref())
+        .await?;
+    let tasks = state.store.incident_tasks(&actor.0.org_id, &id).await?;
+    let made = tasks.iter().find(|t| t.id == task).ok_or_else(Problem::internal)?;
+    Ok((StatusCode::CREATED, Json(task_json(made))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskChange {
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "super::present")]
+    pub assignee_id: Option<Option<String>>,
+}
+
+pub async fn update_task(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TaskChange>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(Permission::Edit, "change tasks")?;
+    let status = body.status.as_deref().map(rampart_domain::incident::TaskStatus::parse).transpose()?;
+    let assignee = body.assignee_id.as_ref().map(|a| a.as_deref());
+    let task = state
+        .store
+        .update_incident_task(&change_context(&actor.0, &request_id), &actor.0.org_id, &id, status, assignee)
+        .await?;
+    Ok(Json(task_json(&task)))
+}
+
+pub async fn templates(
+    State(state): State<AppState>,
+    actor: ApiActor,
+) -> Result<Json<Vec<rampart_domain::incident::CaseTemplate>>, ApiError> {
+    actor.require(Permission::Read, "see case templates")?;
+    Ok(Json(state.store.case_templates(&actor.0.org_id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateBody {
+    pub name: String,
+    pub tasks: Vec<rampart_domain::incident::TemplateTask>,
+}
+
+pub async fn set_template(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(category): Path<String>,
+    ApiJson(body): ApiJson<TemplateBody>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::DecideRisk, "set case templates")?;
+    let template = rampart_domain::incident::CaseTemplate {
+        category: IncidentCategory::parse(&category)?,
+        name: body.name,
+        tasks: body.tasks,
+    };
+    state.store.set_case_template(&change_context(&actor.0, &request_id), &actor.0.org_id, template).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_template(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(category): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::DecideRisk, "remove case templates")?;
+    state
+        .store
+        .delete_case_template(
+            &change_context(&actor.0, &request_id),
+            &actor.0.org_id,
+            IncidentCategory::parse(&category)?,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use rampart_domain::PageRequest;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -113,6 +113,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/submissions", post(incidents::submit))
         .route("/api/v1/regulatory-rules", get(incidents::rules).post(incidents::add_rule))
         .route("/api/v1/incident-deadlines", get(incidents::deadlines))
+        .route("/api/v1/incidents/{id}/tasks", post(incidents::add_task))
+        .route("/api/v1/incident-tasks/{id}", patch(incidents::update_task))
+        .route("/api/v1/case-templates", get(incidents::templates))
+        .route("/api/v1/case-templates/{category}", put(incidents::set_template).delete(incidents::delete_template))
         .route("/api/v1/incident-metrics", get(incidents::metrics))
         .route("/api/v1/mapping-library", get(mappings::library))
         .route("/api/v1/mapping-library/{urn}/load", post(mappings::load))

@@ -118,6 +118,10 @@ fn states() -> Value {
     json!({"type": "string", "enum": ["reported", "triage", "dismissed", "containment", "eradication", "recovery", "lessons-learned", "closed"]})
 }
 
+fn tasks() -> Value {
+    json!({"type": "string", "enum": ["to-do", "in-progress", "done", "cancelled"]})
+}
+
 fn markings() -> Value {
     json!({"type": "string", "enum": ["clear", "green", "amber", "amber+strict", "red"]})
 }
@@ -142,6 +146,7 @@ pub fn schemas() -> Value {
         "submitted_at": {"type": ["string", "null"], "format": "date-time"}, "reference": {"type": ["string", "null"]}
     }))});
     detail["observables"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Observable"}});
+    detail["tasks"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
     detail["timeline"] = json!({"type": "array", "items": object(&["at", "actor", "kind", "text"], json!({
         "at": time(), "actor": string(), "kind": {"type": "string", "enum": ["created", "transition", "note", "observable", "submission"]},
         "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]}, "text": string(),
@@ -185,6 +190,15 @@ pub fn schemas() -> Value {
             "severity_1": {"type": "integer"}, "severity_2": {"type": "integer"}, "severity_3": {"type": "integer"}, "severity_4": {"type": "integer"},
             "by_category": {"type": "object", "additionalProperties": {"type": "integer"}}
         }))},
+        "NewTask": object(&["title"], json!({"title": {"type": "string", "maxLength": 120}, "due_at": time(), "assignee_id": string()})),
+        "TaskChange": object(&[], json!({"status": tasks(), "assignee_id": {"type": ["string", "null"]}})),
+        "Task": object(&["id", "incident_id", "title", "status"], json!({
+            "id": string(), "incident_id": string(), "title": string(), "assignee_id": {"type": ["string", "null"]},
+            "assignee_email": {"type": ["string", "null"]}, "due_at": {"type": ["string", "null"], "format": "date-time"},
+            "status": tasks(), "created_by": string(), "created_at": time()
+        })),
+        "Template": object(&["name", "tasks"], json!({"name": string(), "tasks": {"type": "array", "items": object(&["title", "due_hours"], json!({"title": string(), "due_hours": {"type": "integer", "minimum": 0}}))}})),
+        "TemplateList": {"type": "array", "items": object(&["category", "name", "tasks"], json!({"category": string(), "name": string(), "tasks": {"type": "array"}}))},
         "RuleList": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}},
     })
 }

@@ -782,7 +782,8 @@ fn risk_schemas() -> Value {
 
 fn parameters(op: &Operation) -> Vec<Value> {
     let mut params = Vec::new();
-    for name in ["user_id", "id", "depends_on", "asset_id", "kind", "other", "urn", "node_id", "control_id"] {
+    for name in ["user_id", "id", "depends_on", "asset_id", "kind", "other", "urn", "node_id", "control_id", "category"]
+    {
         if op.path.contains(&format!("{{{name}}}")) {
             params.push(json!({"name": name, "in": "path", "required": true, "schema": string()}));
         }

@@ -206,8 +206,19 @@ struct IncidentPage {
     clocks: Vec<Clock>,
     timeline: Vec<Entry>,
     kinds: Vec<&'static str>,
+    tasks: Vec<TaskRow>,
+    task_statuses: Vec<&'static str>,
+    members: Vec<(String, String)>,
     can_edit: bool,
     can_comment: bool,
+}
+
+struct TaskRow {
+    id: String,
+    title: String,
+    assignee: String,
+    due: String,
+    status: &'static str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -222,6 +233,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "observable" => "The observable was added.",
         "note" => "The note was added to the timeline.",
         "submitted" => "The submission was recorded.",
+        "task" => "The task was saved.",
         _ => return None,
     })
 }
@@ -234,6 +246,7 @@ async fn detail_page(
     error: Option<(StatusCode, String)>,
 ) -> Result<Response, PageError> {
     let d = state.store.incident_detail(&org.actor.org_id, id).await?;
+    let members = state.store.list_members(&org.actor.org_id, &rampart_domain::PageRequest::first(500)).await?.items;
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.0);
     Ok(render(
         status,
@@ -274,6 +287,19 @@ async fn detail_page(
                 })
                 .collect(),
             kinds: ObservableKind::ALL.iter().map(|k| k.as_str()).collect(),
+            tasks: d
+                .tasks
+                .iter()
+                .map(|t| TaskRow {
+                    id: t.id.clone(),
+                    title: t.title.clone(),
+                    assignee: t.assignee_email.clone().unwrap_or_default(),
+                    due: t.due_at.map(display_time).unwrap_or_default(),
+                    status: t.status.as_str(),
+                })
+                .collect(),
+            task_statuses: rampart_domain::incident::TaskStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            members: members.into_iter().map(|m| (m.user_id, m.email)).collect(),
             can_edit: org.actor.can(Permission::Edit),
             can_comment: org.actor.can(Permission::Comment),
             d,
@@ -501,4 +527,157 @@ pub async fn metrics(State(state): State<AppState>, org: OrgSession) -> Result<R
                 .collect(),
         },
     ))
+}
+
+pub async fn add_task(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "add tasks")?;
+    let f = form.form;
+    let outcome = async {
+        let due = Some(f.get("due_at"))
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| crate::api::parse_time("due_at", &form_time(&d)))
+            .transpose()?;
+        let assignee = Some(f.get("assignee_id")).filter(|a| !a.is_empty());
+        state
+            .store
+            .add_incident_task(
+                &change_context(&org, &rid),
+                &org.actor.org_id,
+                &id,
+                &f.get("title"),
+                due,
+                assignee.as_deref(),
+            )
+            .await?;
+        Ok("task")
+    }
+    .await;
+    done(&state, &org, &id, outcome).await
+}
+
+pub async fn update_task(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path((id, task)): Path<(String, String)>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "change tasks")?;
+    let f = form.form;
+    let outcome = async {
+        let status = rampart_domain::incident::TaskStatus::parse(&f.get("status"))?;
+        state
+            .store
+            .update_incident_task(&change_context(&org, &rid), &org.actor.org_id, &task, Some(status), None)
+            .await?;
+        Ok("task")
+    }
+    .await;
+    done(&state, &org, &id, outcome).await
+}
+
+#[derive(Template)]
+#[template(path = "case_templates.html")]
+struct TemplatesPage {
+    shell: Shell,
+    incident_tab: &'static str,
+    org_name: String,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    templates: Vec<(String, String, String)>,
+    categories: Vec<&'static str>,
+    can_admin: bool,
+}
+
+async fn templates_page(
+    state: &AppState,
+    org: &OrgSession,
+    saved: bool,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let templates = state.store.case_templates(&org.actor.org_id).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(render(
+        status,
+        &TemplatesPage {
+            shell: Shell::of(state, &org.browser, "Case templates", "incidents").await?,
+            incident_tab: "templates",
+            org_name: org.actor.org_name.clone(),
+            notice: saved.then_some("The template was saved."),
+            error,
+            templates: templates
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.category.as_str().to_string(),
+                        t.name,
+                        t.tasks.iter().map(|k| format!("{} | {}", k.due_hours, k.title)).collect::<Vec<_>>().join("\n"),
+                    )
+                })
+                .collect(),
+            categories: IncidentCategory::ALL.iter().map(|c| c.as_str()).collect(),
+            can_admin: org.actor.can(Permission::DecideRisk),
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TemplatesParams {
+    notice: Option<String>,
+}
+
+pub async fn templates(
+    State(state): State<AppState>,
+    org: OrgSession,
+    Query(p): Query<TemplatesParams>,
+) -> Result<Response, PageError> {
+    templates_page(&state, &org, p.notice.is_some(), None).await
+}
+
+/// Saves a template written as one task a line: `HOURS | title`.
+pub async fn save_template(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::DecideRisk, "set case templates")?;
+    let f = form.form;
+    let outcome = async {
+        let mut tasks = Vec::new();
+        for (i, line) in f.get("tasks").lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+            let (hours, title) = line.split_once('|').ok_or_else(|| {
+                Problem::invalid(rampart_domain::Invalid::new(
+                    format!("tasks[{i}]"),
+                    "write each task as HOURS | title, such as 4 | Check the backups",
+                ))
+            })?;
+            let due_hours = hours.trim().parse().map_err(|_| {
+                Problem::invalid(rampart_domain::Invalid::new(
+                    format!("tasks[{i}].due_hours"),
+                    "must be a whole number of hours",
+                ))
+            })?;
+            tasks.push(rampart_domain::incident::TemplateTask { title: title.trim().to_string(), due_hours });
+        }
+        let template = rampart_domain::incident::CaseTemplate {
+            category: IncidentCategory::parse(&f.get("category"))?,
+            name: f.get("name"),
+            tasks,
+        };
+        state.store.set_case_template(&change_context(&org, &rid), &org.actor.org_id, template).await?;
+        Ok::<_, Problem>(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to("/incidents/templates?notice=saved").into_response()),
+        Err(p) if p.fixable_on_page() => templates_page(&state, &org, false, Some(p.detail)).await,
+        Err(p) => Err(PageError(p)),
+    }
 }

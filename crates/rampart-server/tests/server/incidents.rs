@@ -183,3 +183,77 @@ store_test!(the_deadlines_board_and_the_metrics, |store| {
     let page = browser.get("/incidents/metrics").await;
     assert!(page.html.contains("Mean time to contain") && page.html.contains("<svg"));
 });
+
+store_test!(case_templates_and_tasks_in_the_api_and_the_pages, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let template = json!({"name": "Phishing", "tasks": [{"title": "Block the sender domain", "due_hours": 1}]});
+    let (status, ..) = app.api("PUT", "/api/v1/case-templates/fraud", token, Some(template.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "admins set templates");
+    let (status, ..) = app.api("PUT", "/api/v1/case-templates/fraud", Some(&org.admin.token), Some(template)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let body =
+        json!({"title": "Phishing wave", "severity": 2, "category": "fraud", "aware_at": rampart_server_time(0)});
+    let (_, _, created) = app.api("POST", "/api/v1/incidents", token, Some(body)).await;
+    assert_eq!(created["tasks"][0]["title"], "Block the sender domain");
+    let id = created["id"].as_str().unwrap();
+    let (status, _, task) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{id}/tasks"),
+            token,
+            Some(json!({"title": "Warn customers", "assignee_id": org.analyst.user_id})),
+        )
+        .await;
+    assert_eq!((status, task["assignee_email"].as_str()), (StatusCode::CREATED, Some(org.analyst.email.as_str())));
+    let task_id = task["id"].as_str().unwrap();
+    let (status, _, changed) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/incident-tasks/{task_id}"),
+            token,
+            Some(json!({"status": "done", "assignee_id": null})),
+        )
+        .await;
+    assert_eq!(
+        (status, changed["status"].as_str(), changed["assignee_id"].is_null()),
+        (StatusCode::OK, Some("done"), true)
+    );
+    let (status, ..) = app
+        .api("PATCH", &format!("/api/v1/incident-tasks/{task_id}"), token, Some(json!({"status": "finished"})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mut admin = Browser::new(&app);
+    let csrf = admin.login(&org.admin.email, PASSWORD).await.csrf();
+    let saved = admin
+        .post(
+            "/incidents/templates",
+            &[
+                ("csrf_token", &csrf),
+                ("category", "availability"),
+                ("name", "DDoS"),
+                ("tasks", "1 | Call the scrubbing provider\n6 | Post a status update"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let bad = admin
+        .post(
+            "/incidents/templates",
+            &[("csrf_token", &csrf), ("category", "availability"), ("name", "DDoS"), ("tasks", "soon: call")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("HOURS | title"));
+    let page = admin.get(&format!("/incidents/{id}")).await;
+    assert!(page.html.contains("Block the sender domain") && page.html.contains("Warn customers"));
+    let tasks = admin.get("/incidents/templates").await;
+    assert!(tasks.html.contains("Call the scrubbing provider"));
+    let first = created["tasks"][0]["id"].as_str().unwrap();
+    let set = admin
+        .post(&format!("/incidents/{id}/tasks/{first}"), &[("csrf_token", &csrf), ("status", "in-progress")])
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+});

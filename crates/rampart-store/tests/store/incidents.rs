@@ -178,3 +178,56 @@ store_test!(the_deadlines_board_and_the_metrics_read_every_incident, |store| {
         store.deadlines(&other).await.unwrap().is_empty() && store.incident_times(&other).await.unwrap().is_empty()
     );
 });
+
+store_test!(case_templates_pre_create_tasks_with_due_times, |store| {
+    use rampart_domain::incident::{CaseTemplate, TaskStatus, TemplateTask};
+    let (org, admin) = org_with_admin(store, "Alpha").await;
+    let tasks = vec![
+        TemplateTask { title: "Isolate affected hosts".into(), due_hours: 1 },
+        TemplateTask { title: "Check the offline backups".into(), due_hours: 4 },
+    ];
+    store
+        .set_case_template(
+            &ctx(),
+            &org,
+            CaseTemplate { category: IncidentCategory::MaliciousCode, name: "Ransomware".into(), tasks },
+        )
+        .await
+        .unwrap();
+    let aware = now_ms() - HOUR;
+    let i = store.create_incident(&ctx(), &org, fields("Ransomware", aware), &[]).await.unwrap();
+    let made = store.incident_tasks(&org, &i.id).await.unwrap();
+    assert_eq!(
+        made.iter().map(|t| (t.title.as_str(), t.due_at)).collect::<Vec<_>>(),
+        vec![("Isolate affected hosts", Some(aware + HOUR)), ("Check the offline backups", Some(aware + 4 * HOUR))]
+    );
+    let other = store
+        .create_incident(
+            &ctx(),
+            &org,
+            IncidentFields { category: IncidentCategory::Fraud, ..fields("Fraud", aware) },
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(store.incident_tasks(&org, &other.id).await.unwrap().is_empty(), "templates apply to their category");
+    let extra = store.add_incident_task(&ctx(), &org, &i.id, "Brief the board", None, Some(&admin)).await.unwrap();
+    let done = store.update_incident_task(&ctx(), &org, &extra, Some(TaskStatus::Done), None).await.unwrap();
+    assert_eq!((done.status, done.assignee_email.as_deref()), (TaskStatus::Done, Some("admin@alpha.example")));
+    let cleared = store.update_incident_task(&ctx(), &org, &extra, None, Some(None)).await.unwrap();
+    assert_eq!((cleared.status, cleared.assignee_id), (TaskStatus::Done, None));
+    let (beta, beta_admin) = org_with_admin(store, "Beta").await;
+    assert!(
+        matches!(
+            store.add_incident_task(&ctx(), &org, &i.id, "x", None, Some(&beta_admin)).await,
+            Err(StoreError::Invalid(_))
+        ),
+        "assignees are members"
+    );
+    assert!(matches!(
+        store.update_incident_task(&ctx(), &beta, &extra, Some(TaskStatus::ToDo), None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.case_templates(&org).await.unwrap().len(), 1);
+    assert!(store.case_templates(&beta).await.unwrap().is_empty());
+});

@@ -35,7 +35,11 @@ async fn populate(store: &Store) {
 
 /// A row in every table of the incident pillar.
 async fn populate_incidents(store: &Store, org: &str) {
-    use rampart_domain::incident::IncidentState;
+    use rampart_domain::incident::{CaseTemplate, IncidentCategory, IncidentState, TemplateTask};
+    let task = TemplateTask { title: "Isolate the hosts".into(), due_hours: 1 };
+    let template =
+        CaseTemplate { category: IncidentCategory::MaliciousCode, name: "Malware".into(), tasks: vec![task] };
+    store.set_case_template(&ctx(), org, template).await.unwrap();
     let i = store
         .create_incident(&ctx(), org, crate::incidents::fields("Ransomware", rampart_store::now_ms()), &["nis2".into()])
         .await
