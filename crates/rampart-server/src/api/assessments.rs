@@ -499,20 +499,6 @@ pub async fn export(
     Ok(super::download::download(format, "assessment", rampart_store::ResultRow::COLUMNS, &w.result_rows()))
 }
 
-/// A list as JSON, or with `format=csv` as a CSV download.
-fn json_or_csv<T: Serialize>(
-    format: Option<&str>,
-    stem: &str,
-    columns: &[&str],
-    rows: &[T],
-) -> Result<Response, Problem> {
-    match format {
-        None | Some("json") => Ok(Json(rows).into_response()),
-        Some("csv") => Ok(super::download::download(super::download::Format::Csv, stem, columns, rows)),
-        Some(_) => Err(Problem::invalid(Invalid::new("format", "must be json or csv"))),
-    }
-}
-
 /// The Statement of Applicability (ISO/IEC 27001 Annex A).
 pub async fn soa(
     State(state): State<AppState>,
@@ -522,7 +508,12 @@ pub async fn soa(
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "see assessments")?;
     let w = state.store.workspace(&actor.0.org_id, &id).await?;
-    Ok(json_or_csv(f.format.as_deref(), "statement-of-applicability", rampart_store::SoaRow::COLUMNS, &w.soa_rows())?)
+    Ok(super::download::json_or_csv(
+        f.format.as_deref(),
+        "statement-of-applicability",
+        rampart_store::SoaRow::COLUMNS,
+        &w.soa_rows(),
+    )?)
 }
 
 /// Requirement by requirement against another assessment of the same framework.
@@ -536,5 +527,5 @@ pub async fn compare(
     let now = state.store.workspace(&actor.0.org_id, &id).await?;
     let before = state.store.workspace(&actor.0.org_id, &other).await?;
     let rows = now.compare(&before)?;
-    Ok(json_or_csv(f.format.as_deref(), "comparison", rampart_store::ComparisonRow::COLUMNS, &rows)?)
+    Ok(super::download::json_or_csv(f.format.as_deref(), "comparison", rampart_store::ComparisonRow::COLUMNS, &rows)?)
 }

@@ -90,3 +90,17 @@ pub fn download<T: Serialize>(format: Format, stem: &str, columns: &[&str], reco
     )
         .into_response()
 }
+
+/// A list as JSON (the default), or with `format=csv` as a CSV download.
+pub fn json_or_csv<T: Serialize>(
+    format: Option<&str>,
+    stem: &str,
+    columns: &[&str],
+    rows: &[T],
+) -> Result<Response, Problem> {
+    match format {
+        None | Some("json") => Ok(axum::Json(rows).into_response()),
+        Some("csv") => Ok(download(Format::Csv, stem, columns, rows)),
+        Some(_) => Err(Problem::invalid(rampart_domain::Invalid::new("format", "must be json or csv"))),
+    }
+}

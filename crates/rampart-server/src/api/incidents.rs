@@ -466,13 +466,7 @@ pub async fn metrics(
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "see incident metrics")?;
     let rows = metrics_rows(&state, &actor.0.org_id).await?;
-    match f.format.as_deref() {
-        None | Some("json") => Ok(Json(rows).into_response()),
-        Some("csv") => {
-            Ok(super::download::download(super::download::Format::Csv, "incident-metrics", METRICS_COLUMNS, &rows))
-        }
-        Some(_) => Err(Problem::invalid(Invalid::new("format", "must be json or csv")).into()),
-    }
+    Ok(super::download::json_or_csv(f.format.as_deref(), "incident-metrics", METRICS_COLUMNS, &rows)?)
 }
 
 pub fn task_json(t: &rampart_store::IncidentTask) -> Value {
