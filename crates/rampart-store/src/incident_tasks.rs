@@ -273,3 +273,82 @@ impl Store {
         Ok(())
     }
 }
+
+/// An organisation's public report page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicPage {
+    pub slug: String,
+    pub open: bool,
+}
+
+impl Store {
+    /// Opens the organisation's public report page (made, with a random
+    /// address, the first time) and returns it.
+    pub async fn open_public_page(&self, ctx: &ChangeContext, org_id: &str) -> Result<PublicPage> {
+        let mut tx = self.write_tx().await?;
+        let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM public_report_pages WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let slug = match slug {
+            Some(slug) => {
+                sqlx::query("UPDATE public_report_pages SET is_open = 1, updated_at = $1 WHERE org_id = $2")
+                    .bind(now_ms())
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?;
+                slug
+            }
+            None => {
+                let slug = rampart_domain::credentials::random_hex(12);
+                sqlx::query(
+                    "INSERT INTO public_report_pages (org_id, slug, is_open, updated_at) VALUES ($1, $2, 1, $3)",
+                )
+                .bind(org_id)
+                .bind(&slug)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+                slug
+            }
+        };
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("public_page.open", "public_report_page", &slug, None))
+            .await?;
+        tx.commit().await?;
+        Ok(PublicPage { slug, open: true })
+    }
+
+    pub async fn close_public_page(&self, ctx: &ChangeContext, org_id: &str) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query("UPDATE public_report_pages SET is_open = 0, updated_at = $1 WHERE org_id = $2")
+            .bind(now_ms())
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::found(done)?;
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("public_page.close", "public_report_page", org_id, None))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn public_page(&self, org_id: &str) -> Result<Option<PublicPage>> {
+        let row = sqlx::query("SELECT slug, is_open FROM public_report_pages WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(PublicPage { slug: r.try_get("slug")?, open: r.try_get::<i64, _>("is_open")? != 0 })).transpose()
+    }
+
+    /// The organisation (id, name) behind an open public report page.
+    pub async fn organisation_of_public_page(&self, slug: &str) -> Result<(String, String)> {
+        let row = sqlx::query(
+            "SELECT o.id, o.name FROM public_report_pages p JOIN organisations o ON o.id = p.org_id WHERE p.slug = $1 AND p.is_open = 1",
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        Ok((row.try_get("id")?, row.try_get("name")?))
+    }
+}

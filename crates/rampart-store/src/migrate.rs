@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "evidence", include_str!("../migrations/0011_evidence.sql")),
     (12, "incidents", include_str!("../migrations/0012_incidents.sql")),
     (13, "incident_tasks", include_str!("../migrations/0013_incident_tasks.sql")),
+    (14, "public_reports", include_str!("../migrations/0014_public_reports.sql")),
 ];
 
 impl Store {

@@ -503,6 +503,11 @@ const TABLES: &[Table] = &[
         columns: &[("org_id", Text), ("category", Text), ("name", Text), ("tasks", Text), ("updated_at", Int)],
     },
     Table {
+        name: "public_report_pages",
+        key: "org_id",
+        columns: &[("org_id", Text), ("slug", Text), ("is_open", Int), ("updated_at", Int)],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

@@ -46,6 +46,8 @@ struct IncidentsPage {
     q_category: String,
     q_open: bool,
     can_edit: bool,
+    can_admin: bool,
+    public_page: Option<rampart_store::PublicPage>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +105,8 @@ async fn list_page(
             q_category: params.category.clone().unwrap_or_default(),
             q_open: params.open.is_some(),
             can_edit: org.actor.can(Permission::Edit),
+            can_admin: org.actor.can(Permission::DecideRisk),
+            public_page: state.store.public_page(org_id).await?,
         },
     ))
 }
@@ -680,4 +684,21 @@ pub async fn save_template(
         Err(p) if p.fixable_on_page() => templates_page(&state, &org, false, Some(p.detail)).await,
         Err(p) => Err(PageError(p)),
     }
+}
+
+/// Opens or closes the organisation's public report page.
+pub async fn public_page(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::DecideRisk, "open or close the public report page")?;
+    let ctx = change_context(&org, &rid);
+    if form.form.get("open") == "1" {
+        state.store.open_public_page(&ctx, &org.actor.org_id).await?;
+    } else {
+        state.store.close_public_page(&ctx, &org.actor.org_id).await?;
+    }
+    Ok(Redirect::to("/incidents").into_response())
 }

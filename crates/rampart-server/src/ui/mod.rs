@@ -12,6 +12,7 @@ mod heatmap;
 mod home;
 mod incidents;
 mod people;
+mod public_report;
 mod quant;
 mod risk_settings;
 mod risks;
@@ -120,6 +121,8 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/observables", post(incidents::add_observable))
         .route("/incidents/{id}/notes", post(incidents::add_note))
         .route("/incidents/{id}/submissions", post(incidents::submit))
+        .route("/incidents/public-page", post(incidents::public_page))
+        .route("/report/{slug}", get(public_report::form).post(public_report::submit))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }

@@ -82,8 +82,8 @@ pub async fn login(
     let account_key = format!("account:{email}");
     let address_key = format!("address:{address}");
     let window = state.config.throttle_window_ms;
-    if state.store.recent_login_failures(&account_key, window).await? >= state.config.max_account_failures
-        || state.store.recent_login_failures(&address_key, window).await? >= state.config.max_address_failures
+    if state.store.recent_attempts(&account_key, window).await? >= state.config.max_account_failures
+        || state.store.recent_attempts(&address_key, window).await? >= state.config.max_address_failures
     {
         let minutes = window / 60_000;
         let mut response = failed(
@@ -112,12 +112,12 @@ pub async fn login(
     .map_err(|_| PageError(crate::error::Problem::internal()))?;
 
     let Some(user) = verified else {
-        state.store.record_login_failure(&account_key).await?;
-        state.store.record_login_failure(&address_key).await?;
+        state.store.record_attempt(&account_key).await?;
+        state.store.record_attempt(&address_key).await?;
         tracing::info!(address, "failed login");
         return Ok(failed(StatusCode::UNAUTHORIZED, "The e-mail or the password is wrong."));
     };
-    state.store.clear_login_failures(&account_key).await?;
+    state.store.clear_attempts(&account_key).await?;
     // A new session id at every login: an id planted before login is worthless.
     if let Some(old) = session_secret(&state.config, &headers) {
         state.store.delete_session(&rampart_domain::credentials::secret_hash(&old)).await?;

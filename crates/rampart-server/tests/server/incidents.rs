@@ -257,3 +257,48 @@ store_test!(case_templates_and_tasks_in_the_api_and_the_pages, |store| {
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER);
 });
+
+store_test!(the_public_report_page_takes_reports_without_an_account, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let mut admin = Browser::new(&app);
+    let csrf = admin.login(&org.admin.email, PASSWORD).await.csrf();
+    let opened = admin.post("/incidents/public-page", &[("csrf_token", &csrf), ("open", "1")]).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/incidents").await;
+    let start = page.html.find("/report/").unwrap();
+    let slug: String = page.html[start + 8..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    assert_eq!(slug.len(), 24);
+
+    let mut stranger = Browser::new(&app);
+    let form = stranger.get(&format!("/report/{slug}")).await;
+    assert!(form.status == StatusCode::OK && form.html.contains("Report an incident to Alpha"));
+    let sent = stranger
+        .post(
+            &format!("/report/{slug}"),
+            &[
+                ("title", "<script>alert(1)</script> fake login page"),
+                ("description", "Mail from you asking for my password"),
+                ("contact", "me@example.org"),
+                ("category", "fraud"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.html);
+    assert!(sent.html.contains("Its reference is") && !sent.html.contains("<script>alert"));
+    let (_, _, listed) = app.api("GET", "/api/v1/incidents?state=reported", Some(&org.viewer.token), None).await;
+    let incident = &listed["items"][0];
+    assert_eq!((incident["reporter"].as_str(), incident["category"].as_str()), (Some("me@example.org"), Some("fraud")));
+    let case = admin.get(&format!("/incidents/{}", incident["id"].as_str().unwrap())).await;
+    assert!(case.html.contains("alert(1)") && !case.html.contains("<script>alert"), "escaped where it is shown");
+    let empty = stranger.post(&format!("/report/{slug}"), &[("title", " "), ("description", "")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut last = StatusCode::OK;
+    for _ in 0..5 {
+        last = stranger.post(&format!("/report/{slug}"), &[("title", "again")]).await.status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "five an hour from one address");
+    admin.post("/incidents/public-page", &[("csrf_token", &csrf), ("open", "0")]).await;
+    assert_eq!(stranger.get(&format!("/report/{slug}")).await.status, StatusCode::NOT_FOUND, "a closed page is gone");
+    assert_eq!(stranger.get("/report/000000000000000000000000").await.status, StatusCode::NOT_FOUND);
+});

@@ -210,14 +210,14 @@ store_test!(a_member_revokes_only_their_own_tokens, |store| {
 
 store_test!(login_failures_are_counted_per_subject, |store| {
     for _ in 0..3 {
-        store.record_login_failure("account:bob@example.org").await.unwrap();
+        store.record_attempt("account:bob@example.org").await.unwrap();
     }
-    store.record_login_failure("address:10.0.0.1").await.unwrap();
-    assert_eq!(store.recent_login_failures("account:bob@example.org", 60_000).await.unwrap(), 3);
-    assert_eq!(store.recent_login_failures("account:bob@example.org", -1).await.unwrap(), 0, "outside the window");
-    store.clear_login_failures("account:bob@example.org").await.unwrap();
-    assert_eq!(store.recent_login_failures("account:bob@example.org", 60_000).await.unwrap(), 0);
-    assert_eq!(store.recent_login_failures("address:10.0.0.1", 60_000).await.unwrap(), 1);
+    store.record_attempt("address:10.0.0.1").await.unwrap();
+    assert_eq!(store.recent_attempts("account:bob@example.org", 60_000).await.unwrap(), 3);
+    assert_eq!(store.recent_attempts("account:bob@example.org", -1).await.unwrap(), 0, "outside the window");
+    store.clear_attempts("account:bob@example.org").await.unwrap();
+    assert_eq!(store.recent_attempts("account:bob@example.org", 60_000).await.unwrap(), 0);
+    assert_eq!(store.recent_attempts("address:10.0.0.1", 60_000).await.unwrap(), 1);
 });
 
 store_test!(every_change_is_in_the_audit_trail, |store| {

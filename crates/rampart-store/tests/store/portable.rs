@@ -14,7 +14,7 @@ async fn populate(store: &Store) {
     let (t, _) = store.create_token(&ctx(), &org, &admin, "ci", Some(4_000_000_000_000)).await.unwrap();
     store.revoke_token(&ctx(), &org, &t.id, None).await.unwrap();
     store.create_session(&admin, Some(&org), SessionPolicy::default()).await.unwrap();
-    store.record_login_failure("account:bob@example.org").await.unwrap();
+    store.record_attempt("account:bob@example.org").await.unwrap();
     let a = store.create_asset(&ctx(), &org, crate::assets::fields("Portal", "application", false)).await.unwrap();
     let b = store.create_asset(&ctx(), &org, crate::assets::fields("Database", "system", true)).await.unwrap();
     store.add_asset_dependency(&ctx(), &org, &a.id, &b.id).await.unwrap();
@@ -40,6 +40,7 @@ async fn populate_incidents(store: &Store, org: &str) {
     let template =
         CaseTemplate { category: IncidentCategory::MaliciousCode, name: "Malware".into(), tasks: vec![task] };
     store.set_case_template(&ctx(), org, template).await.unwrap();
+    store.open_public_page(&ctx(), org).await.unwrap();
     let i = store
         .create_incident(&ctx(), org, crate::incidents::fields("Ransomware", rampart_store::now_ms()), &["nis2".into()])
         .await
