@@ -139,7 +139,7 @@ impl Store {
     }
 
     /// Deletes an asset, every dependency edge touching it and its links to
-    /// vulnerabilities and risk scenarios.
+    /// vulnerabilities, risk scenarios and incidents.
     pub async fn delete_asset(&self, ctx: &ChangeContext, org_id: &str, id: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM asset_dependencies WHERE org_id = $1 AND (asset_id = $2 OR depends_on_id = $2)")
@@ -149,6 +149,7 @@ impl Store {
             .await?;
         crate::links::purge(&mut tx, "vulnerability_assets", "asset_id", org_id, id).await?;
         crate::links::purge(&mut tx, "risk_scenario_assets", "asset_id", org_id, id).await?;
+        crate::links::purge(&mut tx, "incident_assets", "asset_id", org_id, id).await?;
         let done = sqlx::query("DELETE FROM assets WHERE id = $1 AND org_id = $2")
             .bind(id)
             .bind(org_id)

@@ -36,6 +36,7 @@ mod controls;
 mod error;
 mod evidence;
 mod frameworks;
+mod incident_links;
 mod incident_tasks;
 mod incidents;
 mod links;
@@ -64,6 +65,7 @@ pub use evidence::Evidence;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };
+pub use incident_links::{FollowUp, IncidentLink, IncidentLinks};
 pub use incident_tasks::{IncidentTask, PublicPage};
 pub use incidents::{Incident, IncidentDetail, IncidentFilter, IncidentRef, Obligation, Observable, TimelineEntry};
 pub use mappings::{Inferred, MappedRequirement, MappingSetRow};

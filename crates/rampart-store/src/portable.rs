@@ -508,6 +508,31 @@ const TABLES: &[Table] = &[
         columns: &[("org_id", Text), ("slug", Text), ("is_open", Int), ("updated_at", Int)],
     },
     Table {
+        name: "incident_assets",
+        key: "incident_id, asset_id",
+        columns: &[("org_id", Text), ("incident_id", Text), ("asset_id", Text)],
+    },
+    Table {
+        name: "incident_relations",
+        key: "incident_id, related_id",
+        columns: &[("org_id", Text), ("incident_id", Text), ("related_id", Text)],
+    },
+    Table {
+        name: "incident_followups",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("incident_id", Text),
+            ("kind", Text),
+            ("target_id", Text),
+            ("action", Text),
+            ("done", Int),
+            ("created_by", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

@@ -231,3 +231,74 @@ store_test!(case_templates_pre_create_tasks_with_due_times, |store| {
     assert_eq!(store.case_templates(&org).await.unwrap().len(), 1);
     assert!(store.case_templates(&beta).await.unwrap().is_empty());
 });
+
+store_test!(incidents_link_assets_related_incidents_and_follow_ups, |store| {
+    use rampart_store::IncidentLink;
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let (beta, _) = org_with_admin(store, "Beta").await;
+    let asset = store.create_asset(&ctx(), &org, crate::assets::fields("Mail server", "system", true)).await.unwrap();
+    let foreign =
+        store.create_asset(&ctx(), &beta, crate::assets::fields("Their server", "system", false)).await.unwrap();
+    let a = store.create_incident(&ctx(), &org, fields("Phishing wave", now_ms()), &[]).await.unwrap();
+    let b = store.create_incident(&ctx(), &org, fields("Account takeover", now_ms()), &[]).await.unwrap();
+
+    store.link_incident(&ctx(), &org, &a.id, IncidentLink::Asset, &asset.id).await.unwrap();
+    assert!(matches!(
+        store.link_incident(&ctx(), &org, &a.id, IncidentLink::Asset, &asset.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.link_incident(&ctx(), &org, &a.id, IncidentLink::Asset, &foreign.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.link_incident(&ctx(), &org, &a.id, IncidentLink::Related, &a.id).await,
+        Err(StoreError::Invalid(i)) if i.field == "related_id"
+    ));
+    store.link_incident(&ctx(), &org, &b.id, IncidentLink::Related, &a.id).await.unwrap();
+    assert!(
+        matches!(
+            store.link_incident(&ctx(), &org, &a.id, IncidentLink::Related, &b.id).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a relation goes both ways"
+    );
+    let links = store.incident_links(&org, &a.id).await.unwrap();
+    assert_eq!(links.assets, vec![(asset.id.clone(), "Mail server".to_string())]);
+    assert_eq!(links.related, vec![(b.id.clone(), "Account takeover".to_string())]);
+    assert_eq!(store.incident_links(&org, &b.id).await.unwrap().related, vec![(a.id.clone(), "Phishing wave".into())]);
+
+    let control = store
+        .create_control(
+            &ctx(),
+            &org,
+            rampart_domain::control::ControlFields::parse("Mail filtering", "", "active", "", "", "", None).unwrap(),
+        )
+        .await
+        .unwrap();
+    let bad = store.add_follow_up(&ctx(), &org, &a.id, "control", &control.id, "  ").await;
+    assert!(matches!(bad, Err(StoreError::Invalid(i)) if i.field == "action"));
+    let bad = store.add_follow_up(&ctx(), &org, &a.id, "asset", &control.id, "x").await;
+    assert!(matches!(bad, Err(StoreError::Invalid(i)) if i.field == "kind"));
+    assert!(matches!(
+        store.add_follow_up(&ctx(), &beta, &a.id, "control", &control.id, "x").await,
+        Err(StoreError::NotFound)
+    ));
+    let f =
+        store.add_follow_up(&ctx(), &org, &a.id, "control", &control.id, "Quarantine macro attachments").await.unwrap();
+    assert_eq!((f.target_name.as_deref(), f.done), (Some("Mail filtering"), false));
+    store.complete_follow_up(&ctx(), &org, &f.id).await.unwrap();
+    let for_control = store.follow_ups_for(&org, "control", &control.id).await.unwrap();
+    assert_eq!(
+        for_control.iter().map(|f| (f.incident_title.as_str(), f.done)).collect::<Vec<_>>(),
+        vec![("Phishing wave", true)]
+    );
+    assert!(store.follow_ups_for(&beta, "control", &control.id).await.unwrap().is_empty());
+    assert!(matches!(store.complete_follow_up(&ctx(), &beta, &f.id).await, Err(StoreError::NotFound)));
+
+    store.unlink_incident(&ctx(), &org, &a.id, IncidentLink::Related, &b.id).await.unwrap();
+    store.delete_asset(&ctx(), &org, &asset.id).await.unwrap();
+    let links = store.incident_links(&org, &a.id).await.unwrap();
+    assert!(links.assets.is_empty() && links.related.is_empty(), "{links:?}");
+    assert_eq!(links.follow_ups.len(), 1);
+});

@@ -30,11 +30,11 @@ async fn populate(store: &Store) {
         .unwrap();
     populate_risks(store, &org, &admin, &threat.id, &a.id, &v.id).await;
     populate_assessment(store, &org, &admin, &a.id).await;
-    populate_incidents(store, &org).await;
+    populate_incidents(store, &org, &a.id).await;
 }
 
 /// A row in every table of the incident pillar.
-async fn populate_incidents(store: &Store, org: &str) {
+async fn populate_incidents(store: &Store, org: &str, asset: &str) {
     use rampart_domain::incident::{CaseTemplate, IncidentCategory, IncidentState, TemplateTask};
     let task = TemplateTask { title: "Isolate the hosts".into(), due_hours: 1 };
     let template =
@@ -53,6 +53,15 @@ async fn populate_incidents(store: &Store, org: &str) {
         rampart_domain::regulatory::ObligationRule::parse("sector", "notice", "Sector notice", "aware", 60, None)
             .unwrap();
     store.add_regulatory_rule(&ctx(), org, &rule).await.unwrap();
+    use rampart_store::IncidentLink;
+    store.link_incident(&ctx(), org, &i.id, IncidentLink::Asset, asset).await.unwrap();
+    let earlier = store
+        .create_incident(&ctx(), org, crate::incidents::fields("Phishing", rampart_store::now_ms()), &[])
+        .await
+        .unwrap();
+    store.link_incident(&ctx(), org, &i.id, IncidentLink::Related, &earlier.id).await.unwrap();
+    let controls = store.list_controls(org, None, &rampart_domain::PageRequest::default()).await.unwrap();
+    store.add_follow_up(&ctx(), org, &i.id, "control", &controls.items[0].id, "Enforce on VPN").await.unwrap();
 }
 
 /// A row in every table of the assessment pillar.
