@@ -92,6 +92,15 @@ pub struct IncidentLinks {
     pub follow_ups: Vec<FollowUp>,
 }
 
+/// Candidates for an incident's links: (id, name) each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkChoices {
+    pub assets: Vec<(String, String)>,
+    pub incidents: Vec<(String, String)>,
+    pub risks: Vec<(String, String)>,
+    pub controls: Vec<(String, String)>,
+}
+
 const FOLLOWUP_SELECT: &str = "SELECT f.*, i.title AS incident_title, \
      CASE WHEN f.kind = 'risk' THEN (SELECT s.name FROM risk_scenarios s WHERE s.id = f.target_id AND s.org_id = f.org_id) \
           ELSE (SELECT c.name FROM applied_controls c WHERE c.id = f.target_id AND c.org_id = f.org_id) END AS target_name \
@@ -222,6 +231,14 @@ impl Store {
 
     /// The assets, related incidents and follow-ups of an incident.
     pub async fn incident_links(&self, org_id: &str, incident_id: &str) -> Result<IncidentLinks> {
+        let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(incident_id)
+            .fetch_one(&self.pool)
+            .await?;
+        if known == 0 {
+            return Err(StoreError::NotFound);
+        }
         let named = |sql: &'static str| {
             let (org, id) = (org_id.to_string(), incident_id.to_string());
             async move {
@@ -244,6 +261,32 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         Ok(IncidentLinks { assets, related, follow_ups: rows.iter().map(followup_from).collect::<Result<_>>()? })
+    }
+
+    /// What an incident can be linked to, for choosing on its page: (id, name)
+    /// of the organisation's assets, other incidents, risk scenarios and
+    /// applied controls, the first `limit` of each by name.
+    pub async fn incident_link_choices(&self, org_id: &str, incident_id: &str, limit: i64) -> Result<LinkChoices> {
+        let named = |sql: String| {
+            let (org, id) = (org_id.to_string(), incident_id.to_string());
+            async move {
+                let rows = sqlx::query(&sql).bind(&org).bind(&id).bind(limit).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("name")?)))
+                    .collect::<Result<Vec<_>>>()
+            }
+        };
+        let of = |table: &str, name: &str| {
+            format!(
+                "SELECT id, {name} AS name FROM {table} WHERE org_id = $1 AND id <> $2 ORDER BY {name}, id LIMIT $3"
+            )
+        };
+        Ok(LinkChoices {
+            assets: named(of("assets", "name")).await?,
+            incidents: named(of("incidents", "title")).await?,
+            risks: named(of("risk_scenarios", "name")).await?,
+            controls: named(of("applied_controls", "name")).await?,
+        })
     }
 
     /// The follow-ups that incidents gave a risk scenario or an applied control.

@@ -65,7 +65,7 @@ pub use evidence::Evidence;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };
-pub use incident_links::{FollowUp, IncidentLink, IncidentLinks};
+pub use incident_links::{FollowUp, IncidentLink, IncidentLinks, LinkChoices};
 pub use incident_tasks::{IncidentTask, PublicPage};
 pub use incidents::{Incident, IncidentDetail, IncidentFilter, IncidentRef, Obligation, Observable, TimelineEntry};
 pub use mappings::{Inferred, MappedRequirement, MappingSetRow};

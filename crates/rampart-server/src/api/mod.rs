@@ -7,6 +7,7 @@ pub mod controls;
 pub mod download;
 pub mod evidence;
 pub mod frameworks;
+pub mod incident_links;
 pub mod incidents;
 pub mod mappings;
 pub mod people;
@@ -111,6 +112,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/observables", post(incidents::add_observable))
         .route("/api/v1/incidents/{id}/notes", post(incidents::add_note))
         .route("/api/v1/incidents/{id}/submissions", post(incidents::submit))
+        .route("/api/v1/incidents/{id}/links", get(incident_links::get))
+        .route("/api/v1/incidents/{id}/{kind}/{other}", put(incident_links::link).delete(incident_links::unlink))
+        .route("/api/v1/incidents/{id}/follow-ups", post(incident_links::add_follow_up))
+        .route("/api/v1/incident-follow-ups/{id}/done", post(incident_links::complete_follow_up))
         .route("/api/v1/regulatory-rules", get(incidents::rules).post(incidents::add_rule))
         .route("/api/v1/incident-deadlines", get(incidents::deadlines))
         .route("/api/v1/incidents/{id}/tasks", post(incidents::add_task))

@@ -203,6 +203,7 @@ struct DetailPage {
     name: String,
     cost: String,
     scenarios: Vec<(String, String)>,
+    follow_ups: Vec<rampart_store::FollowUp>,
     statuses: Vec<String>,
     efforts: Vec<String>,
     can_edit: bool,
@@ -219,6 +220,7 @@ async fn detail_page(
 ) -> Result<Response, PageError> {
     let c = state.store.control(&org.actor.org_id, id).await?;
     let scenarios = state.store.control_scenarios(&org.actor.org_id, id).await?;
+    let follow_ups = state.store.follow_ups_for(&org.actor.org_id, "control", id).await?;
     let shell = Shell::of(state, &org.browser, &c.fields.name, "risk").await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(
@@ -231,6 +233,7 @@ async fn detail_page(
             name: c.fields.name.clone(),
             cost: c.fields.annual_cost.map(|v| amount(v as f64)).unwrap_or_else(|| "—".into()),
             scenarios,
+            follow_ups,
             statuses: statuses(),
             efforts: efforts(),
             can_edit: org.actor.can(Permission::Edit),

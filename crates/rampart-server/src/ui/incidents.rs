@@ -213,6 +213,8 @@ struct IncidentPage {
     tasks: Vec<TaskRow>,
     task_statuses: Vec<&'static str>,
     members: Vec<(String, String)>,
+    links: rampart_store::IncidentLinks,
+    choices: rampart_store::LinkChoices,
     can_edit: bool,
     can_comment: bool,
 }
@@ -238,6 +240,9 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "note" => "The note was added to the timeline.",
         "submitted" => "The submission was recorded.",
         "task" => "The task was saved.",
+        "linked" => "The link was saved.",
+        "unlinked" => "The link was removed.",
+        "follow-up" => "The follow-up was saved.",
         _ => return None,
     })
 }
@@ -251,6 +256,12 @@ async fn detail_page(
 ) -> Result<Response, PageError> {
     let d = state.store.incident_detail(&org.actor.org_id, id).await?;
     let members = state.store.list_members(&org.actor.org_id, &rampart_domain::PageRequest::first(500)).await?.items;
+    let links = state.store.incident_links(&org.actor.org_id, id).await?;
+    let choices = if org.actor.can(Permission::Edit) {
+        state.store.incident_link_choices(&org.actor.org_id, id, 500).await?
+    } else {
+        rampart_store::LinkChoices::default()
+    };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.0);
     Ok(render(
         status,
@@ -304,6 +315,8 @@ async fn detail_page(
                 .collect(),
             task_statuses: rampart_domain::incident::TaskStatus::ALL.iter().map(|s| s.as_str()).collect(),
             members: members.into_iter().map(|m| (m.user_id, m.email)).collect(),
+            links,
+            choices,
             can_edit: org.actor.can(Permission::Edit),
             can_comment: org.actor.can(Permission::Comment),
             d,
@@ -321,7 +334,7 @@ pub async fn detail(
 }
 
 /// After a change: back to the case, or the case with the refusal shown.
-async fn done(
+pub(super) async fn done(
     state: &AppState,
     org: &OrgSession,
     id: &str,

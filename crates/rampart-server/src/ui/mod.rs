@@ -10,6 +10,7 @@ mod frameworks;
 mod graph;
 mod heatmap;
 mod home;
+mod incident_links;
 mod incidents;
 mod people;
 mod public_report;
@@ -121,6 +122,10 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/observables", post(incidents::add_observable))
         .route("/incidents/{id}/notes", post(incidents::add_note))
         .route("/incidents/{id}/submissions", post(incidents::submit))
+        .route("/incidents/{id}/links", post(incident_links::link))
+        .route("/incidents/{id}/{kind}/{other}/remove", post(incident_links::unlink))
+        .route("/incidents/{id}/follow-ups", post(incident_links::add_follow_up))
+        .route("/incidents/{id}/follow-ups/{follow_up}/done", post(incident_links::complete_follow_up))
         .route("/incidents/public-page", post(incidents::public_page))
         .route("/report/{slug}", get(public_report::form).post(public_report::submit))
         .route("/audit", get(audit::page))

@@ -424,6 +424,7 @@ struct DetailPage {
     overdue: bool,
     sections: Vec<LinkSection>,
     acceptances: Vec<AcceptanceView>,
+    follow_ups: Vec<rampart_store::FollowUp>,
     can_submit: bool,
     approvers: Vec<(String, String)>,
     default_expiry: String,
@@ -517,6 +518,7 @@ async fn detail_page(
             || (v.a.state == rampart_domain::risk::AcceptanceState::Accepted && v.term != "expired")
     });
     let latest = state.store.latest_quant_run(org_id, Some(id)).await?;
+    let follow_ups = state.store.follow_ups_for(org_id, "risk", id).await?;
     let result = latest.as_ref().and_then(|run| ResultView::of(run, None));
     let fair_yaml = refused.fair_yaml.unwrap_or_else(|| {
         risk.fair_model.as_ref().map(quantify::to_yaml).unwrap_or_else(|| FAIR_TEMPLATE.to_string())
@@ -600,6 +602,7 @@ async fn detail_page(
                 },
             ],
             acceptances,
+            follow_ups,
             can_submit: can_edit && !open && !approvers.is_empty(),
             approvers,
             default_expiry,

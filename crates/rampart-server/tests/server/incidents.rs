@@ -302,3 +302,80 @@ store_test!(the_public_report_page_takes_reports_without_an_account, |store| {
     assert_eq!(stranger.get(&format!("/report/{slug}")).await.status, StatusCode::NOT_FOUND, "a closed page is gone");
     assert_eq!(stranger.get("/report/000000000000000000000000").await.status, StatusCode::NOT_FOUND);
 });
+
+store_test!(incidents_link_assets_related_incidents_and_lessons_learned_follow_ups, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let asset = json!({"name": "Mail server", "kind": "system", "confidentiality": "high", "integrity": "high", "availability": "medium", "critical": true, "owner": "ops"});
+    let (_, _, asset) = app.api("POST", "/api/v1/assets", token, Some(asset)).await;
+    let (_, _, control) =
+        app.api("POST", "/api/v1/controls", token, Some(json!({"name": "Mail filtering", "status": "active"}))).await;
+    let incident =
+        |title: &str| json!({"title": title, "severity": 3, "category": "fraud", "aware_at": rampart_server_time(0)});
+    let (_, _, a) = app.api("POST", "/api/v1/incidents", token, Some(incident("Phishing wave"))).await;
+    let (_, _, b) = app.api("POST", "/api/v1/incidents", token, Some(incident("Account takeover"))).await;
+    let (a, b, asset, control) = (
+        a["id"].as_str().unwrap(),
+        b["id"].as_str().unwrap(),
+        asset["id"].as_str().unwrap(),
+        control["id"].as_str().unwrap(),
+    );
+
+    let link = format!("/api/v1/incidents/{a}/assets/{asset}");
+    let (status, ..) = app.api("PUT", &link, Some(&org.viewer.token), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(app.api("PUT", &link, token, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.api("PUT", &link, token, None).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        app.api("PUT", &format!("/api/v1/incidents/{a}/threats/{asset}"), token, None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.api("PUT", &format!("/api/v1/incidents/{b}/related/{a}"), token, None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (status, _, p) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{a}/follow-ups"),
+            token,
+            Some(json!({"kind": "control", "target_id": control, "action": ""})),
+        )
+        .await;
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("action")));
+    let body = json!({"kind": "control", "target_id": control, "action": "Quarantine macro attachments"});
+    let (status, _, f) = app.api("POST", &format!("/api/v1/incidents/{a}/follow-ups"), token, Some(body)).await;
+    assert_eq!((status, f["target_name"].as_str()), (StatusCode::CREATED, Some("Mail filtering")), "{f}");
+    let done = format!("/api/v1/incident-follow-ups/{}/done", f["id"].as_str().unwrap());
+    assert_eq!(app.api("POST", &done, token, None).await.0, StatusCode::NO_CONTENT);
+    let (_, _, links) = app.api("GET", &format!("/api/v1/incidents/{a}/links"), Some(&org.viewer.token), None).await;
+    assert_eq!(links["assets"], json!([{"id": asset, "name": "Mail server"}]));
+    assert_eq!(links["related"], json!([{"id": b, "name": "Account takeover"}]));
+    assert_eq!(links["follow_ups"][0]["done"], true);
+    let other = app.org("Beta").await;
+    let (status, ..) = app.api("GET", &format!("/api/v1/incidents/{a}/links"), Some(&other.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another organisation's incident");
+
+    let mut analyst = Browser::new(&app);
+    let csrf = analyst.login(&org.analyst.email, PASSWORD).await.csrf();
+    let page = analyst.get(&format!("/incidents/{b}")).await;
+    assert!(page.html.contains("Phishing wave") && page.html.contains("Lessons learned"), "{}", page.html);
+    let target = format!("control:{control}");
+    let saved = analyst
+        .post(
+            &format!("/incidents/{b}/follow-ups"),
+            &[("csrf_token", &csrf), ("target", &target), ("action", "Block lookalike domains")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let refused = analyst.post(&format!("/incidents/{b}/links"), &[("csrf_token", &csrf), ("other", "nonsense")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("choose one from the list"));
+    let removed = analyst.post(&format!("/incidents/{b}/related/{a}/remove"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let page = analyst.get(&format!("/incidents/{b}")).await;
+    assert!(page.html.contains("Block lookalike domains") && !page.html.contains(">Phishing wave</a>"));
+    let control_page = analyst.get(&format!("/risk/controls/{control}")).await;
+    assert!(control_page.html.contains("Quarantine macro attachments"), "follow-ups show on the control");
+});
