@@ -650,19 +650,45 @@ impl Store {
 
     /// Every report still to submit for incidents that are not dismissed, soonest first.
     pub async fn deadlines(&self, org_id: &str) -> Result<Vec<Deadline>> {
+        self.deadlines_of(org_id, None).await
+    }
+
+    /// The reports still to submit for some incidents (a listed page of them), soonest first.
+    pub async fn incident_deadlines(&self, org_id: &str, incident_ids: &[String]) -> Result<Vec<Deadline>> {
+        if incident_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.deadlines_of(org_id, Some(incident_ids)).await
+    }
+
+    async fn deadlines_of(&self, org_id: &str, only: Option<&[String]>) -> Result<Vec<Deadline>> {
+        // `$2, $3, …` for the chosen incidents: portable across both databases.
+        let among = |column: &str| match only {
+            Some(ids) => format!(
+                " AND {column} IN ({})",
+                (2..ids.len() + 2).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+            ),
+            None => String::new(),
+        };
         let mut conn = self.pool.acquire().await?;
         let rules = rules_in(&mut conn, org_id).await?;
-        let rows = sqlx::query(
+        let incidents = format!(
             "SELECT i.id, i.title, i.severity, i.state, i.aware_at, i.classified_at, r.regime FROM incidents i \
-             JOIN incident_regimes r ON r.incident_id = i.id AND r.org_id = i.org_id WHERE i.org_id = $1 AND i.state <> 'dismissed'",
-        )
-        .bind(org_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let subs = sqlx::query("SELECT incident_id, regime, obligation, submitted_at, reference FROM incident_submissions WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_all(&mut *conn)
-            .await?;
+             JOIN incident_regimes r ON r.incident_id = i.id AND r.org_id = i.org_id WHERE i.org_id = $1 AND i.state <> 'dismissed'{}",
+            among("i.id")
+        );
+        let submitted = format!(
+            "SELECT incident_id, regime, obligation, submitted_at, reference FROM incident_submissions WHERE org_id = $1{}",
+            among("incident_id")
+        );
+        let (mut rows_query, mut subs_query) =
+            (sqlx::query(&incidents).bind(org_id), sqlx::query(&submitted).bind(org_id));
+        for id in only.unwrap_or_default() {
+            rows_query = rows_query.bind(id);
+            subs_query = subs_query.bind(id);
+        }
+        let rows = rows_query.fetch_all(&mut *conn).await?;
+        let subs = subs_query.fetch_all(&mut *conn).await?;
         let mut submissions: HashMap<String, Submissions> = HashMap::new();
         for r in &subs {
             submissions.entry(r.try_get("incident_id")?).or_default().insert(

@@ -27,6 +27,8 @@ struct ListRow {
     severity: u8,
     state: &'static str,
     aware: String,
+    /// The soonest report still to submit: (name, due, state).
+    clock: Option<(String, String, &'static str)>,
 }
 
 #[derive(Template)]
@@ -74,6 +76,12 @@ async fn list_page(
         after: params.after.clone(),
     };
     let listed = state.store.list_incidents(org_id, &query.filter()?, &query.page()?).await?;
+    let ids: Vec<String> = listed.items.iter().map(|i| i.id.clone()).collect();
+    let mut clocks = std::collections::HashMap::new();
+    for d in state.store.incident_deadlines(org_id, &ids).await? {
+        let due = d.obligation.due_at.map(display_time).unwrap_or_else(|| "when classified".into());
+        clocks.entry(d.incident.id).or_insert((d.obligation.name, due, d.obligation.state.as_str()));
+    }
     let mut regimes: Vec<String> = state.store.regulatory_rules(org_id).await?.into_iter().map(|r| r.regime).collect();
     regimes.dedup();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -93,6 +101,7 @@ async fn list_page(
                     severity: i.fields.severity,
                     state: i.state.as_str(),
                     aware: display_time(i.fields.aware_at),
+                    clock: clocks.remove(&i.id),
                     title: i.fields.title,
                     id: i.id,
                 })

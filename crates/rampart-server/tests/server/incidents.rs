@@ -180,6 +180,11 @@ store_test!(the_deadlines_board_and_the_metrics, |store| {
     browser.login(&org.viewer.email, PASSWORD).await;
     let page = browser.get("/incidents/deadlines").await;
     assert!(page.html.contains("Data leak") && page.html.contains("clock-overdue"));
+    let list = browser.get("/incidents").await;
+    assert!(
+        list.html.contains("Next report") && list.html.contains("clock-overdue"),
+        "the list shows each case's clock"
+    );
     let page = browser.get("/incidents/metrics").await;
     assert!(page.html.contains("Mean time to contain") && page.html.contains("<svg"));
 });

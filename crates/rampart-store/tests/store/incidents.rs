@@ -165,6 +165,13 @@ store_test!(the_deadlines_board_and_the_metrics_read_every_incident, |store| {
         "soonest first, submitted ones left out"
     );
     assert_eq!(board[0].obligation.state, ObligationState::Overdue);
+    let of_fresh = store.incident_deadlines(&org, std::slice::from_ref(&fresh.id)).await.unwrap();
+    assert_eq!(
+        of_fresh.iter().map(|d| d.obligation.obligation.as_str()).collect::<Vec<_>>(),
+        vec!["notification", "final-report"],
+        "only the chosen incidents"
+    );
+    assert!(store.incident_deadlines(&org, &[]).await.unwrap().is_empty());
     for to in [IncidentState::Triage, IncidentState::Containment, IncidentState::Eradication] {
         store.transition_incident(&ctx(), &org, &late.id, to, "").await.unwrap();
     }
