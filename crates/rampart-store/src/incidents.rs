@@ -335,6 +335,71 @@ impl Store {
         Ok(created)
     }
 
+    /// Changes what is known of an incident (its fields, impact and the
+    /// regimes that apply) as triage learns more; the lifecycle is unchanged.
+    pub async fn update_incident(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        id: &str,
+        fields: IncidentFields,
+        regimes: &[String],
+    ) -> Result<Incident> {
+        let fields = fields.check()?;
+        let mut tx = self.write_tx().await?;
+        let regimes = check_regimes(&mut tx, org_id, regimes).await?;
+        let done = sqlx::query(
+            "UPDATE incidents SET title = $3, description = $4, category = $5, severity = $6, tlp = $7, pap = $8, determination = $9, \
+             impact_c = $10, impact_i = $11, impact_a = $12, estimated_cost = $13, people_affected = $14, cross_border = $15, \
+             reporter = $16, owner = $17, team = $18, occurred_at = $19, detected_at = $20, aware_at = $21, updated_at = $22 \
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org_id)
+        .bind(id)
+        .bind(&fields.title)
+        .bind(&fields.description)
+        .bind(fields.category.as_str())
+        .bind(i64::from(fields.severity))
+        .bind(fields.tlp.as_str())
+        .bind(fields.pap.as_str())
+        .bind(fields.determination.as_str())
+        .bind(i64::from(fields.confidentiality))
+        .bind(i64::from(fields.integrity))
+        .bind(i64::from(fields.availability))
+        .bind(fields.estimated_cost)
+        .bind(fields.people_affected)
+        .bind(i64::from(fields.cross_border))
+        .bind(&fields.reporter)
+        .bind(&fields.owner)
+        .bind(&fields.team)
+        .bind(fields.occurred_at)
+        .bind(fields.detected_at)
+        .bind(fields.aware_at)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        crate::found(done)?;
+        sqlx::query("DELETE FROM incident_regimes WHERE org_id = $1 AND incident_id = $2")
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for regime in &regimes {
+            sqlx::query("INSERT INTO incident_regimes (org_id, incident_id, regime) VALUES ($1, $2, $3)")
+                .bind(org_id)
+                .bind(id)
+                .bind(regime)
+                .execute(&mut *tx)
+                .await?;
+        }
+        event(&mut tx, org_id, id, &ctx.actor, "updated", (None, None), "details changed").await?;
+        let state = serde_json::json!({"title": fields.title, "category": fields.category, "severity": fields.severity, "regimes": regimes});
+        audit::append(&mut tx, org_id, ctx, AuditEvent::new("incident.update", "incident", id, Some(&state))).await?;
+        let updated = incident_in(&mut tx, org_id, id).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
     /// Moves an incident along its lifecycle. The first move out of triage
     /// into response classifies it, which starts the clocks anchored there.
     pub async fn transition_incident(

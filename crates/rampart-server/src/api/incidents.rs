@@ -183,6 +183,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(detail_json(&detail))).into_response())
 }
 
+/// Replaces what is known of an incident (the body of a new one); its state and clocks' anchors stay.
+pub async fn update(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewIncident>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(Permission::Edit, "change incidents")?;
+    let org = &actor.0.org_id;
+    let ctx = change_context(&actor.0, &request_id);
+    state.store.update_incident(&ctx, org, &id, body.fields()?, &body.regimes).await?;
+    Ok(Json(detail_json(&state.store.incident_detail(org, &id).await?)))
+}
+
 pub async fn get(
     State(state): State<AppState>,
     actor: ApiActor,

@@ -106,7 +106,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/evidence/{id}", get(evidence::get).delete(evidence::delete))
         .route("/api/v1/evidence/{id}/download", get(evidence::download))
         .route("/api/v1/incidents", get(incidents::list).post(incidents::create))
-        .route("/api/v1/incidents/{id}", get(incidents::get))
+        .route("/api/v1/incidents/{id}", get(incidents::get).put(incidents::update))
         .route("/api/v1/incidents/{id}/export", get(incidents::export))
         .route("/api/v1/incidents/{id}/transitions", post(incidents::transition))
         .route("/api/v1/incidents/{id}/observables", post(incidents::add_observable))

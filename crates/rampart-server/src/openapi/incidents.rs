@@ -33,6 +33,15 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
     op(
+        "put",
+        "/api/v1/incidents/{id}",
+        "Replace what is known of an incident (fields, impact, regimes; the body of a new incident) as triage learns more; its state is unchanged.",
+        "edit",
+        Some("NewIncident"),
+        &[(200, "IncidentDetail"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
         "get",
         "/api/v1/incidents/{id}/export",
         "The incident and everything about it as a JSON download.",

@@ -143,6 +143,43 @@ fn form_time(text: &str) -> String {
     }
 }
 
+/// An incident as its record and edit forms send it; fields a form leaves
+/// out take their defaults.
+fn incident_form(f: &Pairs) -> Result<NewIncident, Problem> {
+    let whole = |field: &'static str| -> Result<Option<i64>, Problem> {
+        let text = f.get(field);
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| rampart_domain::Invalid::new(field, "must be a whole number").into())
+    };
+    let chosen = |field: &str| Some(f.get(field)).filter(|v| !v.is_empty());
+    let time = |field: &str| chosen(field).map(|t| form_time(&t));
+    Ok(NewIncident {
+        title: f.get("title"),
+        severity: f.get("severity").parse().unwrap_or(0),
+        category: f.get("category"),
+        aware_at: form_time(&f.get("aware_at")),
+        regimes: f.all("regimes"),
+        description: f.get("description"),
+        tlp: chosen("tlp"),
+        pap: chosen("pap"),
+        determination: chosen("determination"),
+        confidentiality: !f.get("confidentiality").is_empty(),
+        integrity: !f.get("integrity").is_empty(),
+        availability: !f.get("availability").is_empty(),
+        estimated_cost: whole("estimated_cost")?,
+        people_affected: whole("people_affected")?,
+        cross_border: !f.get("cross_border").is_empty(),
+        reporter: f.get("reporter"),
+        owner: f.get("owner"),
+        team: f.get("team"),
+        occurred_at: time("occurred_at"),
+        detected_at: time("detected_at"),
+    })
+}
+
 pub async fn create(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
@@ -152,28 +189,7 @@ pub async fn create(
     org.require(Permission::Edit, "record incidents")?;
     let f = form.form;
     let outcome = async {
-        let body = NewIncident {
-            title: f.get("title"),
-            severity: f.get("severity").parse().unwrap_or(0),
-            category: f.get("category"),
-            aware_at: form_time(&f.get("aware_at")),
-            regimes: f.all("regimes"),
-            description: f.get("description"),
-            tlp: Some(f.get("tlp")).filter(|t| !t.is_empty()),
-            pap: None,
-            determination: None,
-            confidentiality: !f.get("confidentiality").is_empty(),
-            integrity: !f.get("integrity").is_empty(),
-            availability: !f.get("availability").is_empty(),
-            estimated_cost: None,
-            people_affected: None,
-            cross_border: !f.get("cross_border").is_empty(),
-            reporter: f.get("reporter"),
-            owner: f.get("owner"),
-            team: String::new(),
-            occurred_at: None,
-            detected_at: None,
-        };
+        let body = incident_form(&f)?;
         Ok::<_, Problem>(
             state
                 .store
@@ -187,6 +203,25 @@ pub async fn create(
         Err(p) if p.fixable_on_page() => list_page(&state, &org, &ListParams::default(), Some(p.detail)).await,
         Err(p) => Err(PageError(p)),
     }
+}
+
+/// Saves what triage learned: the fields, impact and regimes.
+pub async fn edit(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "change incidents")?;
+    let outcome = async {
+        let body = incident_form(&form.form)?;
+        let ctx = change_context(&org, &rid);
+        state.store.update_incident(&ctx, &org.actor.org_id, &id, body.fields()?, &body.regimes).await?;
+        Ok("edited")
+    }
+    .await;
+    done(&state, &org, &id, outcome).await
 }
 
 struct Clock {
@@ -224,8 +259,27 @@ struct IncidentPage {
     members: Vec<(String, String)>,
     links: rampart_store::IncidentLinks,
     choices: rampart_store::LinkChoices,
+    edit: EditChoices,
     can_edit: bool,
     can_comment: bool,
+}
+
+/// What the edit form offers and what it starts from.
+struct EditChoices {
+    categories: Vec<&'static str>,
+    determinations: Vec<&'static str>,
+    markings: Vec<&'static str>,
+    regimes: Vec<String>,
+    occurred: String,
+    detected: String,
+    aware: String,
+    cost: String,
+    people: String,
+}
+
+/// A time as a `datetime-local` value (UTC).
+fn input_time(ms: i64) -> String {
+    crate::api::rfc3339(ms).get(..16).unwrap_or_default().to_string()
 }
 
 struct TaskRow {
@@ -250,6 +304,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "submitted" => "The submission was recorded.",
         "task" => "The task was saved.",
         "linked" => "The link was saved.",
+        "edited" => "The incident's details were saved.",
         "unlinked" => "The link was removed.",
         "follow-up" => "The follow-up was saved.",
         _ => return None,
@@ -270,6 +325,21 @@ async fn detail_page(
         state.store.incident_link_choices(&org.actor.org_id, id, 500).await?
     } else {
         rampart_store::LinkChoices::default()
+    };
+    let mut regimes: Vec<String> =
+        state.store.regulatory_rules(&org.actor.org_id).await?.into_iter().map(|r| r.regime).collect();
+    regimes.dedup();
+    let f = &d.incident.fields;
+    let edit = EditChoices {
+        categories: IncidentCategory::ALL.iter().map(|c| c.as_str()).collect(),
+        determinations: rampart_domain::incident::Determination::ALL.iter().map(|c| c.as_str()).collect(),
+        markings: rampart_domain::incident::Marking::ALL.iter().map(|c| c.as_str()).collect(),
+        regimes,
+        occurred: f.occurred_at.map(input_time).unwrap_or_default(),
+        detected: f.detected_at.map(input_time).unwrap_or_default(),
+        aware: input_time(f.aware_at),
+        cost: f.estimated_cost.map(|v| v.to_string()).unwrap_or_default(),
+        people: f.people_affected.map(|v| v.to_string()).unwrap_or_default(),
     };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.0);
     Ok(render(
@@ -326,6 +396,7 @@ async fn detail_page(
             members: members.into_iter().map(|m| (m.user_id, m.email)).collect(),
             links,
             choices,
+            edit,
             can_edit: org.actor.can(Permission::Edit),
             can_comment: org.actor.can(Permission::Comment),
             d,

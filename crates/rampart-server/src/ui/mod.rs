@@ -122,6 +122,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/observables", post(incidents::add_observable))
         .route("/incidents/{id}/notes", post(incidents::add_note))
         .route("/incidents/{id}/submissions", post(incidents::submit))
+        .route("/incidents/{id}/edit", post(incidents::edit))
         .route("/incidents/{id}/links", post(incident_links::link))
         .route("/incidents/{id}/{kind}/{other}/remove", post(incident_links::unlink))
         .route("/incidents/{id}/follow-ups", post(incident_links::add_follow_up))

@@ -384,3 +384,55 @@ store_test!(incidents_link_assets_related_incidents_and_lessons_learned_follow_u
     let control_page = analyst.get(&format!("/risk/controls/{control}")).await;
     assert!(control_page.html.contains("Quarantine macro attachments"), "follow-ups show on the control");
 });
+
+store_test!(triage_saves_what_it_learns_about_an_incident, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let aware = rampart_server_time(-1);
+    let body = json!({"title": "Odd logins", "severity": 2, "category": "intrusion-attempts", "aware_at": aware});
+    let (_, _, created) = app.api("POST", "/api/v1/incidents", token, Some(body)).await;
+    let id = created["id"].as_str().unwrap();
+    assert!(created["obligations"].as_array().unwrap().is_empty());
+    let learned = json!({"title": "Account takeover", "severity": 3, "category": "intrusions", "aware_at": aware,
+        "regimes": ["gdpr"], "confidentiality": true, "people_affected": 1200, "determination": "successful-attempt"});
+    let (status, ..) =
+        app.api("PUT", &format!("/api/v1/incidents/{id}"), Some(&org.viewer.token), Some(learned.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, changed) = app.api("PUT", &format!("/api/v1/incidents/{id}"), token, Some(learned)).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!((changed["title"].as_str(), changed["state"].as_str()), (Some("Account takeover"), Some("reported")));
+    assert_eq!(changed["impact"]["people_affected"], 1200);
+    assert_eq!(changed["obligations"][0]["regime"], "gdpr", "the GDPR clock now runs");
+    let bad = json!({"title": "", "severity": 9, "category": "intrusions", "aware_at": aware});
+    let (status, ..) = app.api("PUT", &format!("/api/v1/incidents/{id}"), token, Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, kept) = app.api("GET", &format!("/api/v1/incidents/{id}"), token, None).await;
+    assert_eq!(kept["title"], "Account takeover", "a refused change leaves the incident as it was");
+
+    let mut analyst = Browser::new(&app);
+    let csrf = analyst.login(&org.analyst.email, PASSWORD).await.csrf();
+    let page = analyst.get(&format!("/incidents/{id}")).await;
+    assert!(page.html.contains("Edit details, impact and regimes") && page.html.contains(r#"value="1200""#));
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("title", "Account takeover (VPN)"),
+        ("severity", "4"),
+        ("category", "intrusions"),
+        ("aware_at", &aware[..16]),
+        ("regimes", "gdpr"),
+        ("regimes", "nis2"),
+        ("people_affected", "many"),
+    ];
+    let refused = analyst.post(&format!("/incidents/{id}/edit"), &form).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("must be a whole number"));
+    let mut fixed = form.to_vec();
+    fixed.retain(|(k, _)| *k != "people_affected");
+    let saved = analyst.post(&format!("/incidents/{id}/edit"), &fixed).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let (_, _, now) = app.api("GET", &format!("/api/v1/incidents/{id}"), token, None).await;
+    assert_eq!((now["title"].as_str(), now["severity"].as_i64()), (Some("Account takeover (VPN)"), Some(4)));
+    assert!(now["obligations"].as_array().unwrap().iter().any(|o| o["regime"] == "nis2"));
+    assert!(now["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "updated"));
+});
