@@ -246,6 +246,51 @@ async fn rules_in(conn: &mut sqlx::AnyConnection, org_id: &str) -> Result<Vec<Ob
     Ok(rules)
 }
 
+/// Binds an incident's fields, in their column order, as the next 19 parameters.
+fn bind_fields<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    fields: &'q IncidentFields,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(&fields.title)
+        .bind(&fields.description)
+        .bind(fields.category.as_str())
+        .bind(i64::from(fields.severity))
+        .bind(fields.tlp.as_str())
+        .bind(fields.pap.as_str())
+        .bind(fields.determination.as_str())
+        .bind(i64::from(fields.confidentiality))
+        .bind(i64::from(fields.integrity))
+        .bind(i64::from(fields.availability))
+        .bind(fields.estimated_cost)
+        .bind(fields.people_affected)
+        .bind(i64::from(fields.cross_border))
+        .bind(&fields.reporter)
+        .bind(&fields.owner)
+        .bind(&fields.team)
+        .bind(fields.occurred_at)
+        .bind(fields.detected_at)
+        .bind(fields.aware_at)
+}
+
+/// Makes `regimes` (already checked) the ones whose clocks apply to an incident.
+async fn set_regimes(tx: &mut Tx, org_id: &str, incident_id: &str, regimes: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM incident_regimes WHERE org_id = $1 AND incident_id = $2")
+        .bind(org_id)
+        .bind(incident_id)
+        .execute(&mut **tx)
+        .await?;
+    for regime in regimes {
+        sqlx::query("INSERT INTO incident_regimes (org_id, incident_id, regime) VALUES ($1, $2, $3)")
+            .bind(org_id)
+            .bind(incident_id)
+            .bind(regime)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn check_regimes(conn: &mut sqlx::AnyConnection, org_id: &str, regimes: &[String]) -> Result<Vec<String>> {
     let rules = rules_in(conn, org_id).await?;
     let mut known: Vec<&str> = rules.iter().map(|r| r.regime.as_str()).collect();
@@ -281,45 +326,14 @@ impl Store {
         let id = new_id();
         let mut tx = self.write_tx().await?;
         let regimes = check_regimes(&mut tx, org_id, regimes).await?;
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO incidents (id, org_id, title, description, category, severity, tlp, pap, determination, impact_c, impact_i, impact_a, \
              estimated_cost, people_affected, cross_border, reporter, owner, team, occurred_at, detected_at, aware_at, classified_at, state, \
              state_changed_at, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
              $16, $17, $18, $19, $20, $21, NULL, 'reported', $22, $23, $22, $22)",
-        )
-        .bind(&id)
-        .bind(org_id)
-        .bind(&fields.title)
-        .bind(&fields.description)
-        .bind(fields.category.as_str())
-        .bind(i64::from(fields.severity))
-        .bind(fields.tlp.as_str())
-        .bind(fields.pap.as_str())
-        .bind(fields.determination.as_str())
-        .bind(i64::from(fields.confidentiality))
-        .bind(i64::from(fields.integrity))
-        .bind(i64::from(fields.availability))
-        .bind(fields.estimated_cost)
-        .bind(fields.people_affected)
-        .bind(i64::from(fields.cross_border))
-        .bind(&fields.reporter)
-        .bind(&fields.owner)
-        .bind(&fields.team)
-        .bind(fields.occurred_at)
-        .bind(fields.detected_at)
-        .bind(fields.aware_at)
-        .bind(now)
-        .bind(&ctx.actor)
-        .execute(&mut *tx)
-        .await?;
-        for regime in &regimes {
-            sqlx::query("INSERT INTO incident_regimes (org_id, incident_id, regime) VALUES ($1, $2, $3)")
-                .bind(org_id)
-                .bind(&id)
-                .bind(regime)
-                .execute(&mut *tx)
-                .await?;
-        }
+        );
+        bind_fields(insert.bind(&id).bind(org_id), &fields).bind(now).bind(&ctx.actor).execute(&mut *tx).await?;
+        set_regimes(&mut tx, org_id, &id, &regimes).await?;
         event(&mut tx, org_id, &id, &ctx.actor, "created", (None, Some("reported")), &fields.title).await?;
         if let Some(template) = crate::incident_tasks::template_in(&mut tx, org_id, fields.category).await? {
             for task in &template.tasks {
@@ -348,50 +362,15 @@ impl Store {
         let fields = fields.check()?;
         let mut tx = self.write_tx().await?;
         let regimes = check_regimes(&mut tx, org_id, regimes).await?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE incidents SET title = $3, description = $4, category = $5, severity = $6, tlp = $7, pap = $8, determination = $9, \
              impact_c = $10, impact_i = $11, impact_a = $12, estimated_cost = $13, people_affected = $14, cross_border = $15, \
              reporter = $16, owner = $17, team = $18, occurred_at = $19, detected_at = $20, aware_at = $21, updated_at = $22 \
              WHERE org_id = $1 AND id = $2",
-        )
-        .bind(org_id)
-        .bind(id)
-        .bind(&fields.title)
-        .bind(&fields.description)
-        .bind(fields.category.as_str())
-        .bind(i64::from(fields.severity))
-        .bind(fields.tlp.as_str())
-        .bind(fields.pap.as_str())
-        .bind(fields.determination.as_str())
-        .bind(i64::from(fields.confidentiality))
-        .bind(i64::from(fields.integrity))
-        .bind(i64::from(fields.availability))
-        .bind(fields.estimated_cost)
-        .bind(fields.people_affected)
-        .bind(i64::from(fields.cross_border))
-        .bind(&fields.reporter)
-        .bind(&fields.owner)
-        .bind(&fields.team)
-        .bind(fields.occurred_at)
-        .bind(fields.detected_at)
-        .bind(fields.aware_at)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
+        );
+        let done = bind_fields(update.bind(org_id).bind(id), &fields).bind(now_ms()).execute(&mut *tx).await?;
         crate::found(done)?;
-        sqlx::query("DELETE FROM incident_regimes WHERE org_id = $1 AND incident_id = $2")
-            .bind(org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for regime in &regimes {
-            sqlx::query("INSERT INTO incident_regimes (org_id, incident_id, regime) VALUES ($1, $2, $3)")
-                .bind(org_id)
-                .bind(id)
-                .bind(regime)
-                .execute(&mut *tx)
-                .await?;
-        }
+        set_regimes(&mut tx, org_id, id, &regimes).await?;
         event(&mut tx, org_id, id, &ctx.actor, "updated", (None, None), "details changed").await?;
         let state = serde_json::json!({"title": fields.title, "category": fields.category, "severity": fields.severity, "regimes": regimes});
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("incident.update", "incident", id, Some(&state))).await?;
