@@ -60,6 +60,18 @@ pub struct ListParams {
     after: Option<String>,
 }
 
+/// The regimes an analyst can choose, in rule order, each once (an
+/// organisation's own rule may add to a built-in regime).
+async fn regime_names(state: &AppState, org_id: &str) -> Result<Vec<String>, PageError> {
+    let mut names: Vec<String> = Vec::new();
+    for rule in state.store.regulatory_rules(org_id).await? {
+        if !names.contains(&rule.regime) {
+            names.push(rule.regime);
+        }
+    }
+    Ok(names)
+}
+
 async fn list_page(
     state: &AppState,
     org: &OrgSession,
@@ -82,8 +94,7 @@ async fn list_page(
         let due = d.obligation.due_at.map(display_time).unwrap_or_else(|| "when classified".into());
         clocks.entry(d.incident.id).or_insert((d.obligation.name, due, d.obligation.state.as_str()));
     }
-    let mut regimes: Vec<String> = state.store.regulatory_rules(org_id).await?.into_iter().map(|r| r.regime).collect();
-    regimes.dedup();
+    let regimes = regime_names(state, org_id).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(
         status,
@@ -326,9 +337,7 @@ async fn detail_page(
     } else {
         rampart_store::LinkChoices::default()
     };
-    let mut regimes: Vec<String> =
-        state.store.regulatory_rules(&org.actor.org_id).await?.into_iter().map(|r| r.regime).collect();
-    regimes.dedup();
+    let regimes = regime_names(state, &org.actor.org_id).await?;
     let f = &d.incident.fields;
     let edit = EditChoices {
         categories: IncidentCategory::ALL.iter().map(|c| c.as_str()).collect(),

@@ -410,10 +410,18 @@ store_test!(triage_saves_what_it_learns_about_an_incident, |store| {
     let (_, _, kept) = app.api("GET", &format!("/api/v1/incidents/{id}"), token, None).await;
     assert_eq!(kept["title"], "Account takeover", "a refused change leaves the incident as it was");
 
+    let sector = json!({"regime": "nis2", "obligation": "sector-notice", "name": "Sector regulator notice", "anchor": "aware", "offset_minutes": 120});
+    let (status, ..) = app.api("POST", "/api/v1/regulatory-rules", Some(&org.admin.token), Some(sector)).await;
+    assert_eq!(status, StatusCode::CREATED);
     let mut analyst = Browser::new(&app);
     let csrf = analyst.login(&org.analyst.email, PASSWORD).await.csrf();
     let page = analyst.get(&format!("/incidents/{id}")).await;
     assert!(page.html.contains("Edit details, impact and regimes") && page.html.contains(r#"value="1200""#));
+    assert_eq!(
+        page.html.matches(r#"name="regimes" value="nis2""#).count(),
+        1,
+        "a regime with an own rule is offered once"
+    );
     let form = [
         ("csrf_token", csrf.as_str()),
         ("title", "Account takeover (VPN)"),
