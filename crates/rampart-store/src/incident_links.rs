@@ -4,7 +4,6 @@
 
 use rampart_domain::audit::AuditEvent;
 use rampart_domain::{Invalid, new_id};
-use serde::Serialize;
 use sqlx::Row;
 
 use crate::links::LinkTable;
@@ -68,7 +67,7 @@ impl IncidentLink {
 }
 
 /// A lessons-learned follow-up: an action on a risk scenario or an applied control.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowUp {
     pub id: String,
     pub incident_id: String,
@@ -85,7 +84,7 @@ pub struct FollowUp {
 }
 
 /// Named objects linked to an incident: (id, name).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentLinks {
     pub assets: Vec<(String, String)>,
     pub related: Vec<(String, String)>,
