@@ -30,6 +30,9 @@ pub struct ServeArgs {
     /// Behind a proxy that terminates TLS: mark cookies Secure and send HSTS.
     #[arg(long, env = "RAMPART_BEHIND_TLS_PROXY")]
     behind_tls_proxy: bool,
+    /// Largest evidence file an assessment or incident takes, in bytes (25 MiB by default).
+    #[arg(long, env = "RAMPART_EVIDENCE_MAX_BYTES", default_value_t = rampart_server::EVIDENCE_BODY_LIMIT)]
+    evidence_max_bytes: usize,
 }
 
 #[derive(Subcommand)]
@@ -235,6 +238,7 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = ServerConfig {
         secure_cookies: tls.is_some() || args.behind_tls_proxy,
         files_dir: global.data_dir.join("files"),
+        evidence_limit: args.evidence_max_bytes,
         ..ServerConfig::default()
     };
     let listener = std::net::TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -24,7 +24,7 @@ pub enum IncidentCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show an incident with its clocks, observables and timeline.
+    /// Show an incident with its clocks, observables, evidence and timeline.
     Show {
         id: String,
         #[arg(long)]
@@ -109,6 +109,15 @@ pub async fn run(global: &Global, cmd: IncidentCommand) -> anyhow::Result<ExitCo
                         n => format!(" (also in {n} other incidents)"),
                     };
                     println!("  {} {}{also}", o.kind, o.value);
+                }
+                for e in &d.evidence {
+                    println!(
+                        "  evidence {}\tsha256 {}\theld by {}\t{} custody entries",
+                        e.name,
+                        e.sha256,
+                        e.holder(),
+                        e.custody.len()
+                    );
                 }
                 for e in &d.timeline {
                     println!("  {}\t{}\t{}\t{}", time(e.at), e.actor, e.kind, e.text);

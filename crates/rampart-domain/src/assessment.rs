@@ -318,25 +318,12 @@ impl EvidenceFields {
         content_type: &str,
         expires_on: &str,
     ) -> Result<EvidenceFields, Invalid> {
-        let file_name: String =
-            name.rsplit(['/', '\\']).next().unwrap_or_default().trim().chars().filter(|c| !c.is_control()).collect();
-        if file_name.is_empty() {
-            return Err(Invalid::new("file", "choose a file to upload"));
-        }
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Invalid::new("sha256", "must be 64 hexadecimal digits"));
-        }
-        let content_type = content_type.trim();
         Ok(EvidenceFields {
-            name: file_name.chars().take(MAX_EVIDENCE_NAME).collect(),
+            name: crate::validate::file_name("file", name, MAX_EVIDENCE_NAME)?,
             url: None,
-            sha256: Some(sha256.to_ascii_lowercase()),
+            sha256: Some(crate::validate::sha256("sha256", sha256)?),
             size: Some(size),
-            content_type: Some(if content_type.is_empty() || content_type.len() > 100 {
-                "application/octet-stream".to_string()
-            } else {
-                content_type.to_string()
-            }),
+            content_type: Some(crate::validate::content_type(content_type)),
             expires_on: Self::expiry(expires_on)?,
         })
     }

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod control;
 pub mod credentials;
 pub mod csv;
+pub mod custody;
 pub mod error;
 pub mod incident;
 pub mod incident_metrics;

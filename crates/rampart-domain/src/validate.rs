@@ -51,6 +51,32 @@ pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, Inval
     Ok(text.to_string())
 }
 
+/// The name of an uploaded file: its last path segment, without control
+/// characters, at most `max` characters; `field` names the upload.
+pub fn file_name(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let name: String =
+        raw.rsplit(['/', '\\']).next().unwrap_or_default().trim().chars().filter(|c| !c.is_control()).collect();
+    if name.is_empty() {
+        return Err(Invalid::new(field, "choose a file to upload"));
+    }
+    Ok(name.chars().take(max).collect())
+}
+
+/// The media type an upload declared, or `application/octet-stream` when it
+/// declared none or something implausibly long.
+pub fn content_type(raw: &str) -> String {
+    let t = raw.trim();
+    if t.is_empty() || t.len() > 100 { "application/octet-stream".to_string() } else { t.to_string() }
+}
+
+/// A SHA-256 digest as 64 lowercase hexadecimal digits.
+pub fn sha256(field: &str, raw: &str) -> Result<String, Invalid> {
+    if raw.len() != 64 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Invalid::new(field, "must be 64 hexadecimal digits"));
+    }
+    Ok(raw.to_ascii_lowercase())
+}
+
 /// An owner's name: optional, at most 120 characters.
 pub fn owner(raw: &str) -> Result<String, Invalid> {
     optional_text("owner", raw, MAX_NAME)

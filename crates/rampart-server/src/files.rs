@@ -15,7 +15,7 @@ pub fn path(dir: &Path, sha256: &str) -> PathBuf {
 /// Stores `bytes` and returns their SHA-256. The body is written to a temporary
 /// file and renamed into place, so a reader never sees half a file.
 pub fn put(dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
-    let sha256 = hex::encode(Sha256::digest(bytes));
+    let sha256 = sha256(bytes);
     let target = path(dir, &sha256);
     if target.exists() {
         return Ok(sha256);
@@ -28,6 +28,45 @@ pub fn put(dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
     file.sync_all()?;
     std::fs::rename(&temporary, &target)?;
     Ok(sha256)
+}
+
+/// Stores an uploaded body off the async runtime and returns its SHA-256; a
+/// failure is logged and answered as an internal error (the client can retry).
+pub async fn save(dir: &Path, bytes: &[u8]) -> Result<String, crate::Problem> {
+    let (dir, bytes) = (dir.to_path_buf(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || put(&dir, &bytes)).await.map_err(|_| crate::Problem::internal())?.map_err(|e| {
+        tracing::error!(error = %e, "cannot store an uploaded file");
+        crate::Problem::internal()
+    })
+}
+
+/// The stored body with this SHA-256; a missing body is logged and answered
+/// as an internal error (the files directory lost it).
+pub async fn read(dir: &Path, sha256: &str) -> Result<Vec<u8>, crate::Problem> {
+    tokio::fs::read(path(dir, sha256)).await.map_err(|err| {
+        tracing::error!(error = %err, sha256, "a stored file is missing from the files directory");
+        crate::Problem::internal()
+    })
+}
+
+/// The SHA-256 of a body, as 64 lowercase hexadecimal digits.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A body as a download named `name` (quotes and control characters replaced).
+pub fn attachment(name: &str, content_type: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let name: String = name.chars().map(|c| if c == '"' || c.is_control() { '_' } else { c }).collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -33,17 +33,22 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// every control, and a browser form encodes JSON at up to three times its size.
 pub const LIBRARY_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
-/// Largest evidence file upload.
+/// Largest evidence file upload unless the operator sets another
+/// (`--evidence-max-bytes`).
 pub const EVIDENCE_BODY_LIMIT: usize = 25 * 1024 * 1024;
 
-/// The larger body limit of the paths that take uploads, if any.
-pub(crate) fn upload_limit(path: &str) -> Option<usize> {
+/// The larger body limit of the paths that take uploads, if any: framework
+/// libraries, and evidence of assessments and incidents.
+pub(crate) fn upload_limit(config: &ServerConfig, path: &str) -> Option<usize> {
     if matches!(path, "/api/v1/frameworks" | "/frameworks") {
         Some(LIBRARY_BODY_LIMIT)
-    } else if path.starts_with("/api/v1/assessments/") && path.ends_with("/evidence")
-        || path.starts_with("/assessments/") && path.ends_with("/evidence")
+    } else if (path.starts_with("/api/v1/assessments/")
+        || path.starts_with("/assessments/")
+        || path.starts_with("/api/v1/incidents/")
+        || path.starts_with("/incidents/"))
+        && path.ends_with("/evidence")
     {
-        Some(EVIDENCE_BODY_LIMIT)
+        Some(config.evidence_limit)
     } else {
         None
     }
@@ -66,6 +71,8 @@ pub struct ServerConfig {
     pub quant_max_iterations: u64,
     /// Where file bodies (evidence) are kept, content-addressed.
     pub files_dir: std::path::PathBuf,
+    /// Largest evidence file (of an assessment or an incident), in bytes.
+    pub evidence_limit: usize,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +86,7 @@ impl Default for ServerConfig {
             throttle_window_ms: 15 * 60 * 1000,
             quant_max_iterations: 1_000_000,
             files_dir: std::path::PathBuf::from("rampart-data/files"),
+            evidence_limit: EVIDENCE_BODY_LIMIT,
         }
     }
 }
@@ -116,8 +124,8 @@ impl AppState {
 /// The whole application: every route with its middleware.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .merge(api::routes())
-        .merge(ui::routes())
+        .merge(api::routes(state.config.evidence_limit))
+        .merge(ui::routes(state.config.evidence_limit))
         .merge(middleware::operational_routes())
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::edge))

@@ -56,8 +56,8 @@ pub async fn edge(State(state): State<AppState>, mut req: Request, next: Next) -
 fn refuse_early(state: &AppState, req: &Request) -> Option<Problem> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    let limit =
-        crate::upload_limit(req.uri().path()).map_or(state.config.body_limit, |l| l.max(state.config.body_limit));
+    let limit = crate::upload_limit(&state.config, req.uri().path())
+        .map_or(state.config.body_limit, |l| l.max(state.config.body_limit));
     if declared.is_some_and(|n| n > limit) {
         return Some(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,

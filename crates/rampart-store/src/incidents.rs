@@ -49,7 +49,7 @@ pub struct TimelineEntry {
     pub id: String,
     pub at: i64,
     pub actor: String,
-    /// `created`, `transition`, `note`, `observable` or `submission`.
+    /// `created`, `updated`, `transition`, `note`, `observable`, `evidence` or `submission`.
     pub kind: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
@@ -88,6 +88,7 @@ pub struct IncidentDetail {
     pub obligations: Vec<Obligation>,
     pub observables: Vec<Observable>,
     pub tasks: Vec<crate::IncidentTask>,
+    pub evidence: Vec<crate::IncidentEvidence>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -136,7 +137,7 @@ fn from_row(r: &AnyRow) -> Result<Incident> {
     })
 }
 
-async fn incident_in(conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> Result<Incident> {
+pub(crate) async fn incident_in(conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> Result<Incident> {
     let row = sqlx::query("SELECT * FROM incidents WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(id)
@@ -145,7 +146,7 @@ async fn incident_in(conn: &mut sqlx::AnyConnection, org_id: &str, id: &str) -> 
     row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
 }
 
-async fn event(
+pub(crate) async fn event(
     tx: &mut Tx,
     org_id: &str,
     incident_id: &str,
@@ -689,7 +690,8 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
         let tasks = crate::incident_tasks::tasks_in(&mut conn, org_id, id).await?;
-        Ok(IncidentDetail { incident, regimes, obligations, observables, tasks, timeline })
+        let evidence = crate::incident_evidence::evidence_in(&mut conn, org_id, Some(id), None).await?;
+        Ok(IncidentDetail { incident, regimes, obligations, observables, tasks, evidence, timeline })
     }
 
     /// Every report still to submit for incidents that are not dismissed, soonest first.

@@ -36,6 +36,7 @@ mod controls;
 mod error;
 mod evidence;
 mod frameworks;
+mod incident_evidence;
 mod incident_links;
 mod incident_tasks;
 mod incidents;
@@ -65,6 +66,7 @@ pub use evidence::Evidence;
 pub use frameworks::{
     Framework, FrameworkEnrichment, FrameworkImport, RequirementNode, SOURCE_BUILT_IN, SOURCE_OSCAL, SOURCE_YAML,
 };
+pub use incident_evidence::{CustodyEntry, IncidentEvidence};
 pub use incident_links::{FollowUp, IncidentLink, IncidentLinks, LinkChoices};
 pub use incident_tasks::{IncidentTask, PublicPage};
 pub use incidents::{Incident, IncidentDetail, IncidentFilter, IncidentRef, Obligation, Observable, TimelineEntry};

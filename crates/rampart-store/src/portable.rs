@@ -533,6 +533,38 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "incident_evidence",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("incident_id", Text),
+            ("name", Text),
+            ("description", Text),
+            ("sha256", Text),
+            ("size", Int),
+            ("content_type", Text),
+            ("acquired_at", Int),
+            ("acquired_by", Text),
+            ("added_by", Text),
+            ("added_at", Int),
+        ],
+    },
+    Table {
+        name: "evidence_custody",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("evidence_id", Text),
+            ("at", Int),
+            ("actor", Text),
+            ("action", Text),
+            ("holder", Text),
+            ("note", Text),
+        ],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

@@ -59,15 +59,7 @@ pub async fn add_file(
     // Checked before the body is written, so a refused upload leaves nothing behind.
     EvidenceFields::file(name, &"0".repeat(64), 0, content_type, expires_on)?;
     state.store.check_answerable(org_id, assessment_id, node_id).await?;
-    let dir = state.config.files_dir.clone();
-    let bytes = body.to_vec();
-    let sha256 = tokio::task::spawn_blocking(move || crate::files::put(&dir, &bytes))
-        .await
-        .map_err(|_| Problem::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot store an evidence file");
-            Problem::internal()
-        })?;
+    let sha256 = crate::files::save(&state.config.files_dir, body).await?;
     let fields = EvidenceFields::file(name, &sha256, body.len() as i64, content_type, expires_on)?;
     Ok(state.store.add_evidence(ctx, org_id, assessment_id, node_id, fields).await?)
 }
@@ -136,22 +128,10 @@ pub async fn file_response(state: &AppState, ctx: &ChangeContext, org_id: &str, 
             "This evidence is a link, not a file: follow its url.",
         ));
     };
-    let path = crate::files::path(&state.config.files_dir, &sha256);
-    let bytes = tokio::fs::read(&path).await.map_err(|err| {
-        tracing::error!(error = %err, sha256, "an evidence file is missing from the files directory");
-        Problem::internal()
-    })?;
+    let bytes = crate::files::read(&state.config.files_dir, &sha256).await?;
     state.store.record_evidence_download(ctx, org_id, id).await?;
-    let name: String = e.fields.name.chars().map(|c| if c == '"' || c.is_control() { '_' } else { c }).collect();
-    let content_type = e.fields.content_type.unwrap_or_else(|| "application/octet-stream".to_string());
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    let content_type = e.fields.content_type.as_deref().unwrap_or("application/octet-stream");
+    Ok(crate::files::attachment(&e.fields.name, content_type, bytes))
 }
 
 pub async fn download(

@@ -59,6 +59,7 @@ pub fn detail_json(d: &IncidentDetail) -> Value {
             .collect::<Vec<_>>()
     );
     v["tasks"] = json!(d.tasks.iter().map(task_json).collect::<Vec<_>>());
+    v["evidence"] = json!(d.evidence.iter().map(super::incident_evidence::evidence_json).collect::<Vec<_>>());
     v["timeline"] = json!(d.timeline.iter().map(|e| json!({
         "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
         "text": e.text, "tactic": e.tactic, "technique": e.technique

@@ -7,6 +7,7 @@ pub mod controls;
 pub mod download;
 pub mod evidence;
 pub mod frameworks;
+pub mod incident_evidence;
 pub mod incident_links;
 pub mod incidents;
 pub mod mappings;
@@ -29,7 +30,8 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 
-pub fn routes() -> Router<AppState> {
+/// Every route; evidence uploads may be up to `evidence_limit` bytes.
+pub fn routes(evidence_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(people::me))
         .route("/api/v1/organisations", get(people::list_orgs).post(people::create_org))
@@ -101,7 +103,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/assessments/{id}/requirements/{node_id}/evidence",
-            post(evidence::add).layer(axum::extract::DefaultBodyLimit::max(crate::EVIDENCE_BODY_LIMIT)),
+            post(evidence::add).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)),
         )
         .route("/api/v1/evidence/{id}", get(evidence::get).delete(evidence::delete))
         .route("/api/v1/evidence/{id}/download", get(evidence::download))
@@ -112,6 +114,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/observables", post(incidents::add_observable))
         .route("/api/v1/incidents/{id}/notes", post(incidents::add_note))
         .route("/api/v1/incidents/{id}/submissions", post(incidents::submit))
+        .route(
+            "/api/v1/incidents/{id}/evidence",
+            post(incident_evidence::add).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)),
+        )
+        .route("/api/v1/incident-evidence/{id}", get(incident_evidence::get))
+        .route("/api/v1/incident-evidence/{id}/download", get(incident_evidence::download))
+        .route("/api/v1/incident-evidence/{id}/hand-overs", post(incident_evidence::hand_over))
+        .route("/api/v1/incident-evidence/{id}/verify", post(incident_evidence::verify))
         .route("/api/v1/incidents/{id}/links", get(incident_links::get))
         .route("/api/v1/incidents/{id}/{kind}/{other}", put(incident_links::link).delete(incident_links::unlink))
         .route("/api/v1/incidents/{id}/follow-ups", post(incident_links::add_follow_up))

@@ -199,7 +199,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "post",
         "/api/v1/assessments/{id}/requirements/{node_id}/evidence",
-        "Attach evidence to a requirement's answer: a JSON body {url, name, expires_on} records a link; any other body is the file itself (Content-Type kept, ?name= and ?expires_on=), stored content-addressed by SHA-256, at most 25 MiB. A done assessment answers 409.",
+        "Attach evidence to a requirement's answer: a JSON body {url, name, expires_on} records a link; any other body is the file itself (Content-Type kept, ?name= and ?expires_on=), stored content-addressed by SHA-256, at most 25 MiB unless the server sets --evidence-max-bytes (413 beyond it). A done assessment answers 409.",
         "edit",
         Some("EvidenceUpload"),
         &[(201, "Evidence"), (404, "Problem"), (409, "Problem"), (413, "Problem"), (422, "Problem")],
@@ -297,7 +297,7 @@ pub fn parameters(op: &Operation) -> Vec<Value> {
             json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}),
         ];
     }
-    if op.path.ends_with("/evidence") {
+    if op.path.starts_with("/api/v1/assessments/") && op.path.ends_with("/evidence") {
         return vec![
             json!({"name": "name", "in": "query", "schema": string(), "description": "The file's name (file uploads)"}),
             json!({"name": "expires_on", "in": "query", "schema": {"type": "string", "format": "date"}}),

@@ -205,6 +205,51 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op(
         "post",
+        "/api/v1/incidents/{id}/evidence",
+        "Add an evidence file: the body is the file (Content-Type kept), stored content-addressed by SHA-256, at most 25 MiB unless the server sets --evidence-max-bytes (413 before the body is read). Starts the file's chain of custody and a timeline entry.",
+        "edit",
+        Some("FileUpload"),
+        &[(201, "IncidentEvidence"), (404, "Problem"), (413, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/incident-evidence/{id}",
+        "A piece of incident evidence with its chain of custody and current holder.",
+        "read",
+        None,
+        &[(200, "IncidentEvidence"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/incident-evidence/{id}/download",
+        "The evidence file as an attachment; every download joins the chain of custody and the audit trail.",
+        "read",
+        None,
+        &[(200, ""), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/incident-evidence/{id}/hand-overs",
+        "Hand the evidence over to a new holder (a person, a lab, a locker), with a note.",
+        "edit",
+        Some("HandOver"),
+        &[(200, "IncidentEvidence"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/incident-evidence/{id}/verify",
+        "Hash the stored file again: `matches` says whether it still has the SHA-256 it was acquired with; the check (verified or mismatch) joins the chain of custody.",
+        "read",
+        None,
+        &[(200, "EvidenceCheck"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
         "/api/v1/incident-follow-ups/{id}/done",
         "Mark a follow-up done.",
         "edit",
@@ -228,6 +273,14 @@ pub fn parameters(op: &Operation) -> Vec<Value> {
             json!({"name": "open", "in": "query", "schema": {"type": "boolean"}}),
         ];
     }
+    if op.path == "/api/v1/incidents/{id}/evidence" {
+        return vec![
+            json!({"name": "name", "in": "query", "required": true, "schema": string(), "description": "The file's name"}),
+            json!({"name": "description", "in": "query", "schema": string()}),
+            json!({"name": "acquired_at", "in": "query", "schema": time(), "description": "When the evidence was acquired; now when absent"}),
+            json!({"name": "acquired_by", "in": "query", "schema": string(), "description": "Who or what acquired it; the uploader when absent"}),
+        ];
+    }
     Vec::new()
 }
 
@@ -241,6 +294,26 @@ fn tasks() -> Value {
 
 fn markings() -> Value {
     json!({"type": "string", "enum": ["clear", "green", "amber", "amber+strict", "red"]})
+}
+
+/// Evidence files and their chain of custody (apart from the rest: one
+/// `json!` cannot hold them all).
+fn evidence_schemas() -> Value {
+    json!({
+        "IncidentEvidence": object(&["id", "incident_id", "name", "sha256", "size", "acquired_at", "acquired_by", "holder", "custody"], json!({
+            "id": string(), "incident_id": string(), "name": string(), "description": string(),
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "size": {"type": "integer"}, "content_type": string(),
+            "acquired_at": time(), "acquired_by": string(), "added_by": string(), "added_at": time(),
+            "holder": {"type": "string", "description": "Who holds the evidence now"},
+            "custody": {"type": "array", "items": object(&["at", "actor", "action", "holder"], json!({
+                "at": time(), "actor": string(),
+                "action": {"type": "string", "enum": ["acquired", "downloaded", "handed-over", "verified", "mismatch"]},
+                "holder": string(), "note": string()
+            }))}
+        })),
+        "HandOver": object(&["to"], json!({"to": {"type": "string", "maxLength": 120}, "note": {"type": "string", "maxLength": 2000}})),
+        "EvidenceCheck": object(&["matches", "evidence"], json!({"matches": {"type": "boolean"}, "evidence": {"$ref": "#/components/schemas/IncidentEvidence"}})),
+    })
 }
 
 pub fn schemas() -> Value {
@@ -264,12 +337,13 @@ pub fn schemas() -> Value {
     }))});
     detail["observables"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Observable"}});
     detail["tasks"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
+    detail["evidence"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/IncidentEvidence"}});
     detail["timeline"] = json!({"type": "array", "items": object(&["at", "actor", "kind", "text"], json!({
-        "at": time(), "actor": string(), "kind": {"type": "string", "enum": ["created", "transition", "note", "observable", "submission"]},
+        "at": time(), "actor": string(), "kind": {"type": "string", "enum": ["created", "updated", "transition", "note", "observable", "evidence", "submission"]},
         "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]}, "text": string(),
         "tactic": {"type": ["string", "null"]}, "technique": {"type": ["string", "null"]}
     }))});
-    json!({
+    let mut all = json!({
         "Incident": object(&["id", "title", "category", "severity", "state", "aware_at"], incident),
         "IncidentPage": page_of("Incident"),
         "IncidentDetail": object(&["id", "title", "state", "obligations", "observables", "timeline"], detail),
@@ -330,5 +404,9 @@ pub fn schemas() -> Value {
             "related": {"type": "array", "items": object(&["id", "name"], json!({"id": string(), "name": string()}))},
             "follow_ups": {"type": "array", "items": {"$ref": "#/components/schemas/FollowUp"}},
         })),
-    })
+    });
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), evidence_schemas()) {
+        all.extend(more);
+    }
+    all
 }

@@ -863,7 +863,9 @@ pub fn document() -> Value {
             responses.insert("403".into(), json!({"description": "The role does not allow this", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}));
         }
         let mut operation = json!({"summary": op.summary, "parameters": parameters(op), "responses": responses});
-        if let Some(schema) = op.request {
+        if op.request == Some("FileUpload") {
+            operation["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
+        } else if let Some(schema) = op.request {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
         if !op.permission.is_empty() {

@@ -684,37 +684,16 @@ pub async fn add_evidence(
     Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
     browser: crate::auth::BrowserSession,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     let Some(org) = org_session(browser) else { return Ok(Redirect::to("/").into_response()) };
     org.require(Permission::Edit, "add evidence")?;
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        PageError(Problem::bad_request(format!("The upload could not be read: {e}")))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            let content_type = field.content_type().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(bad)?;
-            if !bytes.is_empty() {
-                file = Some((file_name, content_type, bytes.to_vec()));
-            }
-        } else {
-            fields.push((name, field.text().await.map_err(bad)?));
-        }
-    }
-    let form = Pairs(fields);
-    if !rampart_domain::credentials::constant_time_eq(&form.get("csrf_token"), &org.browser.session.csrf_token) {
-        return Err(PageError(crate::auth::csrf_problem()));
-    }
+    let (form, file) = super::read_upload(&org, multipart).await?;
     let node = form.get("node_id");
     let ctx = change_context(&org, &rid);
     let outcome = async {
         match file {
-            Some((name, content_type, bytes)) => {
+            Some(super::Upload { name, content_type, bytes }) => {
                 let name = if form.get("name").trim().is_empty() { name } else { form.get("name") };
                 crate::api::evidence::add_file(
                     &state,

@@ -140,7 +140,7 @@ pub async fn list(
 }
 
 /// A `datetime-local` value (read as UTC), or now when empty.
-fn form_time(text: &str) -> String {
+pub(super) fn form_time(text: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
         return crate::api::rfc3339(rampart_store::now_ms());
@@ -265,6 +265,7 @@ struct IncidentPage {
     clocks: Vec<Clock>,
     timeline: Vec<Entry>,
     kinds: Vec<&'static str>,
+    evidence: Vec<super::incident_evidence::EvidenceRow>,
     tasks: Vec<TaskRow>,
     task_statuses: Vec<&'static str>,
     members: Vec<(String, String)>,
@@ -318,6 +319,12 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "edited" => "The incident's details were saved.",
         "unlinked" => "The link was removed.",
         "follow-up" => "The follow-up was saved.",
+        "evidence" => "The evidence was stored; its SHA-256 starts its chain of custody.",
+        "handed-over" => "The hand-over was recorded in the chain of custody.",
+        "verified" => "The stored file still matches its SHA-256; the check is in the chain of custody.",
+        "mismatch" => {
+            "Warning: the stored file no longer matches its SHA-256. The mismatch is in the chain of custody and the timeline."
+        }
         _ => return None,
     })
 }
@@ -390,6 +397,7 @@ async fn detail_page(
                 })
                 .collect(),
             kinds: ObservableKind::ALL.iter().map(|k| k.as_str()).collect(),
+            evidence: super::incident_evidence::rows(&d.evidence),
             tasks: d
                 .tasks
                 .iter()

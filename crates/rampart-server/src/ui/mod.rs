@@ -10,6 +10,7 @@ mod frameworks;
 mod graph;
 mod heatmap;
 mod home;
+mod incident_evidence;
 mod incident_links;
 mod incidents;
 mod people;
@@ -39,7 +40,8 @@ use crate::AppState;
 use crate::auth::{BrowserSession, csrf_problem};
 use crate::error::Problem;
 
-pub fn routes() -> Router<AppState> {
+/// Every route; evidence uploads may be up to `evidence_limit` bytes.
+pub fn routes(evidence_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/", get(home::dashboard))
         .route("/api", get(home::api_page))
@@ -101,7 +103,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assessments/{id}/delete", post(assessments::delete))
         .route(
             "/assessments/{id}/evidence",
-            post(assessments::add_evidence).layer(axum::extract::DefaultBodyLimit::max(crate::EVIDENCE_BODY_LIMIT)),
+            post(assessments::add_evidence).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)),
         )
         .route("/evidence/{id}/download", get(assessments::download_evidence))
         .route("/evidence/{id}/delete", post(assessments::delete_evidence))
@@ -123,6 +125,13 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/notes", post(incidents::add_note))
         .route("/incidents/{id}/submissions", post(incidents::submit))
         .route("/incidents/{id}/edit", post(incidents::edit))
+        .route(
+            "/incidents/{id}/evidence",
+            post(incident_evidence::upload).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)),
+        )
+        .route("/incident-evidence/{id}/download", get(incident_evidence::download))
+        .route("/incident-evidence/{id}/hand-overs", post(incident_evidence::hand_over))
+        .route("/incident-evidence/{id}/verify", post(incident_evidence::verify))
         .route("/incidents/{id}/links", post(incident_links::link))
         .route("/incidents/{id}/{kind}/{other}/remove", post(incident_links::unlink))
         .route("/incidents/{id}/follow-ups", post(incident_links::add_follow_up))
@@ -324,6 +333,49 @@ pub fn notice_text(code: Option<&str>) -> Option<&'static str> {
 pub struct ListQuery {
     pub after: Option<String>,
     pub notice: Option<String>,
+}
+
+/// A file posted in a multipart form.
+pub(crate) struct Upload {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a multipart form with an optional `file` field (empty means none)
+/// and checks its CSRF token before the caller stores anything.
+pub(crate) async fn read_upload(
+    org: &crate::auth::OrgSession,
+    mut multipart: axum::extract::Multipart,
+) -> Result<(assessments::Pairs, Option<Upload>), PageError> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut file = None;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        PageError(if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(status, "Content Too Large", "The file is larger than this server takes as evidence.")
+        } else {
+            Problem::bad_request(format!("The upload could not be read: {e}"))
+        })
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let content_type = field.content_type().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if !bytes.is_empty() {
+                file = Some(Upload { name: file_name, content_type, bytes: bytes.to_vec() });
+            }
+        } else {
+            fields.push((name, field.text().await.map_err(bad)?));
+        }
+    }
+    let form = assessments::Pairs(fields);
+    if !constant_time_eq(&form.get("csrf_token"), &org.browser.session.csrf_token) {
+        return Err(PageError(csrf_problem()));
+    }
+    Ok((form, file))
 }
 
 /// Unix ms as a short UTC time for people.

@@ -444,3 +444,118 @@ store_test!(triage_saves_what_it_learns_about_an_incident, |store| {
     assert!(now["obligations"].as_array().unwrap().iter().any(|o| o["regime"] == "nis2"));
     assert!(now["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "updated"));
 });
+
+store_test!(incident_evidence_keeps_its_chain_of_custody, |store| {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let config = rampart_server::ServerConfig { evidence_limit: 1024, ..Default::default() };
+    let app = TestApp::with_config(store, config);
+    let org = app.org("Alpha").await;
+    let token = org.analyst.token.clone();
+    let body = json!({"title": "Ransomware", "severity": 4, "category": "malicious-code", "aware_at": rampart_server_time(-2)});
+    let (_, _, created) = app.api("POST", "/api/v1/incidents", Some(&token), Some(body)).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let upload = |token: &str, body: &'static [u8], query: &str| {
+        Request::post(format!("/api/v1/incidents/{id}/evidence{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let too_large = app.send(upload(&token, &[b'x'; 1025], "?name=big.raw")).await;
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE, "the configured limit, before the body is read");
+    assert!(!app.files_dir.exists(), "a refused upload stores nothing");
+    let viewer = app.send(upload(&org.viewer.token, b"x", "?name=x.raw")).await;
+    assert_eq!(viewer.status(), StatusCode::FORBIDDEN);
+    let future = app.send(upload(&token, b"x", "?name=x.raw&acquired_at=2999-01-01T00:00:00Z")).await;
+    assert_eq!(future.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!app.files_dir.exists(), "a refused upload stores nothing");
+
+    let query = "?name=fs01.pcap&acquired_by=SOC%20sensor%203&acquired_at=2026-11-30T08:00:00Z&description=Capture";
+    let response = app.send(upload(&token, b"pcap of the C2 beacon", query)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let e: serde_json::Value = serde_json::from_str(&crate::body_text(response).await).unwrap();
+    assert_eq!(e["sha256"].as_str(), Some(rampart_server::files::sha256(b"pcap of the C2 beacon").as_str()));
+    assert_eq!((e["size"].as_i64(), e["holder"].as_str()), (Some(21), Some("SOC sensor 3")));
+    assert_eq!(e["acquired_at"], "2026-11-30T08:00:00Z");
+    let eid = e["id"].as_str().unwrap().to_string();
+
+    let download = app
+        .send(
+            Request::get(format!("/api/v1/incident-evidence/{eid}/download"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", org.viewer.token))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(download.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("fs01.pcap"));
+    assert_eq!(crate::body_text(download).await, "pcap of the C2 beacon");
+    let hand = json!({"to": "Forensics lab", "note": "sealed bag 7"});
+    let (status, _, handed) =
+        app.api("POST", &format!("/api/v1/incident-evidence/{eid}/hand-overs"), Some(&token), Some(hand)).await;
+    assert_eq!((status, handed["holder"].as_str()), (StatusCode::OK, Some("Forensics lab")), "{handed}");
+    let (status, _, bad) = app
+        .api("POST", &format!("/api/v1/incident-evidence/{eid}/hand-overs"), Some(&token), Some(json!({"to": ""})))
+        .await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
+    let (_, _, checked) = app.api("POST", &format!("/api/v1/incident-evidence/{eid}/verify"), Some(&token), None).await;
+    assert_eq!(checked["matches"], true);
+
+    // Someone changes the stored body behind Rampart's back: the check says so.
+    let stored = rampart_server::files::path(&app.files_dir, e["sha256"].as_str().unwrap());
+    std::fs::write(&stored, b"tampered").unwrap();
+    let (_, _, checked) = app.api("POST", &format!("/api/v1/incident-evidence/{eid}/verify"), Some(&token), None).await;
+    assert_eq!(checked["matches"], false);
+    let actions: Vec<&str> =
+        checked["evidence"]["custody"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["acquired", "downloaded", "handed-over", "verified", "mismatch"]);
+    let (_, _, trail) =
+        app.api("GET", "/api/v1/audit?object_type=incident_evidence", Some(&org.admin.token), None).await;
+    let audited: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert!(
+        audited.contains(&"incident.evidence.downloaded") && audited.contains(&"incident.evidence.mismatch"),
+        "{audited:?}"
+    );
+    let (_, _, got) = app.api("GET", &format!("/api/v1/incidents/{id}"), Some(&token), None).await;
+    assert_eq!(got["evidence"][0]["id"], eid.as_str());
+
+    let other = app.org("Beta").await;
+    for path in [format!("/api/v1/incident-evidence/{eid}"), format!("/api/v1/incident-evidence/{eid}/download")] {
+        let (status, ..) = app.api("GET", &path, Some(&other.admin.token), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let across = app.send(upload(&other.admin.token, b"x", "?name=x.raw")).await;
+    assert_eq!(across.status(), StatusCode::NOT_FOUND);
+
+    let mut browser = Browser::new(&app);
+    browser.login(&org.analyst.email, PASSWORD).await;
+    let page = browser.get(&format!("/incidents/{id}")).await;
+    assert!(
+        page.html.contains("fs01.pcap")
+            && page.html.contains("Forensics lab")
+            && page.html.contains("Chain of custody (5)")
+    );
+    let csrf = page.csrf();
+    let boundary = "rampartboundary";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"acquired_by\"\r\n\r\nJ. Doe\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\nContent-Type: text/plain\r\n\r\nhandwritten notes\r\n\
+         --{boundary}--\r\n"
+    );
+    let form = |body: String| {
+        Request::post(format!("/incidents/{id}/evidence"))
+            .header(header::COOKIE, browser.cookie.clone().unwrap())
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let forged = app.send(form(multipart.replace(&csrf, "forged"))).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "the CSRF token is checked");
+    let sent = app.send(form(multipart)).await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let page = browser.get(&format!("/incidents/{id}?notice=evidence")).await;
+    assert!(page.html.contains("notes.txt") && page.html.contains("J. Doe"));
+});

@@ -34,6 +34,8 @@ pub const PASSWORD: &str = "correct-horse-battery";
 pub struct TestApp {
     pub store: Store,
     pub router: Router,
+    /// Where this app keeps uploaded files (a fresh directory per app).
+    pub files_dir: std::path::PathBuf,
 }
 
 /// One organisation with a member of each role and an API token each.
@@ -59,7 +61,8 @@ impl TestApp {
 
     pub fn with_config(store: &Store, mut config: ServerConfig) -> Self {
         config.files_dir = std::env::temp_dir().join(format!("rampart-test-files-{}", rampart_domain::new_id()));
-        Self { store: store.clone(), router: app(AppState::new(store.clone(), config)) }
+        let files_dir = config.files_dir.clone();
+        Self { store: store.clone(), router: app(AppState::new(store.clone(), config)), files_dir }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Response<Body> {

@@ -309,3 +309,54 @@ store_test!(incidents_link_assets_related_incidents_and_follow_ups, |store| {
     assert!(links.assets.is_empty() && links.related.is_empty(), "{links:?}");
     assert_eq!(links.follow_ups.len(), 1);
 });
+
+pub fn acquisition(name: &str) -> rampart_domain::custody::Acquisition {
+    rampart_domain::custody::Acquisition {
+        name: name.into(),
+        description: "Memory image of FS01".into(),
+        acquired_at: now_ms() - HOUR,
+        acquired_by: String::new(),
+    }
+}
+
+store_test!(evidence_keeps_its_chain_of_custody, |store| {
+    use rampart_domain::custody::CustodyAction::*;
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let i = store.create_incident(&ctx(), &org, fields("Ransomware", now_ms()), &[]).await.unwrap();
+    let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let e = store.add_incident_evidence(&ctx(), &org, &i.id, acquisition("fs01.raw"), (sha, 4, "")).await.unwrap();
+    assert_eq!((e.sha256.as_str(), e.size, e.content_type.as_str()), (sha, 4, "application/octet-stream"));
+    assert_eq!(e.acquired_by, ctx().actor, "the uploader acquired it when nobody else is named");
+    assert_eq!(e.custody.iter().map(|c| c.action).collect::<Vec<_>>(), [Acquired]);
+
+    store.record_custody(&ctx(), &org, &e.id, Downloaded, (None, "")).await.unwrap();
+    let refused = store.record_custody(&ctx(), &org, &e.id, HandedOver, (None, "")).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Invalid(ref i) if i.field == "to"), "{refused}");
+    store.record_custody(&ctx(), &org, &e.id, HandedOver, (Some("Forensics lab"), "bag 7")).await.unwrap();
+    let e = store.record_custody(&ctx(), &org, &e.id, Verified, (None, "")).await.unwrap();
+    assert_eq!(e.custody.iter().map(|c| c.action).collect::<Vec<_>>(), [Acquired, Downloaded, HandedOver, Verified]);
+    assert_eq!(e.holder(), "Forensics lab", "a check keeps the holder of the last hand-over");
+
+    let detail = store.incident_detail(&org, &i.id).await.unwrap();
+    assert_eq!(detail.evidence, vec![e.clone()]);
+    let timeline: Vec<&str> =
+        detail.timeline.iter().filter(|t| t.kind == "evidence").map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        timeline,
+        [format!("fs01.raw (SHA-256 {sha}, 4 bytes)").as_str(), "fs01.raw handed over to Forensics lab"]
+    );
+
+    let (other, _) = org_with_admin(store, "Beta").await;
+    assert!(matches!(store.incident_evidence(&other, &e.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.record_custody(&ctx(), &other, &e.id, Downloaded, (None, "")).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.add_incident_evidence(&ctx(), &other, &i.id, acquisition("x.raw"), (sha, 4, "")).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(store.check_incident(&other, &i.id).await, Err(StoreError::NotFound)));
+    let bad = store.add_incident_evidence(&ctx(), &org, &i.id, acquisition("x.raw"), ("abc", 4, "")).await;
+    assert!(matches!(bad, Err(StoreError::Invalid(ref i)) if i.field == "sha256"));
+});

@@ -62,6 +62,12 @@ async fn populate_incidents(store: &Store, org: &str, asset: &str) {
     store.link_incident(&ctx(), org, &i.id, IncidentLink::Related, &earlier.id).await.unwrap();
     let controls = store.list_controls(org, None, &rampart_domain::PageRequest::default()).await.unwrap();
     store.add_follow_up(&ctx(), org, &i.id, "control", &controls.items[0].id, "Enforce on VPN").await.unwrap();
+    let e = store
+        .add_incident_evidence(&ctx(), org, &i.id, crate::incidents::acquisition("fs01.raw"), (&"ab".repeat(32), 4, ""))
+        .await
+        .unwrap();
+    let handed = (Some("Forensics lab"), "sealed bag 7");
+    store.record_custody(&ctx(), org, &e.id, rampart_domain::custody::CustodyAction::HandedOver, handed).await.unwrap();
 }
 
 /// A row in every table of the assessment pillar.
