@@ -25,6 +25,7 @@ pub mod inference;
 pub mod observable;
 pub mod page;
 pub mod regulatory;
+pub mod regulatory_reports;
 pub mod risk;
 pub mod risk_matrix;
 pub mod score;

@@ -15,6 +15,7 @@ mod middleware;
 pub mod openapi;
 pub mod oscal_export;
 pub mod quantify;
+mod report_drafts;
 mod serve;
 mod ui;
 

@@ -380,6 +380,49 @@ impl Store {
         Ok(updated)
     }
 
+    /// Adds one regime to those whose clocks apply to an incident (a
+    /// suggestion the analyst confirms); one that already applies is left as it is.
+    pub async fn apply_regime(&self, ctx: &ChangeContext, org_id: &str, id: &str, regime: &str) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        incident_in(&mut tx, org_id, id).await?;
+        let regime = match check_regimes(&mut tx, org_id, &[regime.to_string()]).await {
+            Ok(mut one) => one.remove(0),
+            Err(StoreError::Invalid(i)) => return Err(Invalid::new("regime", i.reason).into()),
+            Err(e) => return Err(e),
+        };
+        let applies: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM incident_regimes WHERE org_id = $1 AND incident_id = $2 AND regime = $3",
+        )
+        .bind(org_id)
+        .bind(id)
+        .bind(&regime)
+        .fetch_one(&mut *tx)
+        .await?;
+        if applies == 0 {
+            sqlx::query("INSERT INTO incident_regimes (org_id, incident_id, regime) VALUES ($1, $2, $3)")
+                .bind(org_id)
+                .bind(id)
+                .bind(&regime)
+                .execute(&mut *tx)
+                .await?;
+            event(
+                &mut tx,
+                org_id,
+                id,
+                &ctx.actor,
+                "updated",
+                (None, None),
+                &format!("{regime} applies: its clocks run"),
+            )
+            .await?;
+            let state = serde_json::json!({"regime": regime});
+            audit::append(&mut tx, org_id, ctx, AuditEvent::new("incident.regime", "incident", id, Some(&state)))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Moves an incident along its lifecycle. The first move out of triage
     /// into response classifies it, which starts the clocks anchored there.
     pub async fn transition_incident(

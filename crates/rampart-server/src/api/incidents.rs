@@ -40,6 +40,7 @@ pub fn incident_json(i: &Incident) -> Value {
 pub fn detail_json(d: &IncidentDetail) -> Value {
     let mut v = incident_json(&d.incident);
     v["regimes"] = json!(d.regimes);
+    v["suggested_regimes"] = json!(super::incident_reports::suggestions(d));
     v["obligations"] = json!(
         d.obligations
             .iter()

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod frameworks;
 pub mod incident_evidence;
 pub mod incident_links;
+pub mod incident_reports;
 pub mod incidents;
 pub mod mappings;
 pub mod people;
@@ -122,6 +123,8 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/incident-evidence/{id}/download", get(incident_evidence::download))
         .route("/api/v1/incident-evidence/{id}/hand-overs", post(incident_evidence::hand_over))
         .route("/api/v1/incident-evidence/{id}/verify", post(incident_evidence::verify))
+        .route("/api/v1/incidents/{id}/regimes", post(incident_reports::apply_regime))
+        .route("/api/v1/incidents/{id}/reports/{regime}/{obligation}", get(incident_reports::draft))
         .route("/api/v1/incidents/{id}/links", get(incident_links::get))
         .route("/api/v1/incidents/{id}/{kind}/{other}", put(incident_links::link).delete(incident_links::unlink))
         .route("/api/v1/incidents/{id}/follow-ups", post(incident_links::add_follow_up))

@@ -205,6 +205,24 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op(
         "post",
+        "/api/v1/incidents/{id}/regimes",
+        "Apply one more regime (typically one of `suggested_regimes`, which the impact suggests); its clocks start. One that already applies is left as it is.",
+        "edit",
+        Some("ApplyRegime"),
+        &[(200, "IncidentDetail"), (404, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/incidents/{id}/reports/{regime}/{obligation}",
+        "The pre-filled draft of one of the incident's reports: the fields the regime asks of it, filled from the case; `to_complete` marks what only the analyst can say.",
+        "read",
+        None,
+        &[(200, "ReportDraft"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
         "/api/v1/incidents/{id}/evidence",
         "Add an evidence file: the body is the file (Content-Type kept), stored content-addressed by SHA-256, at most 25 MiB unless the server sets --evidence-max-bytes (413 before the body is read). Starts the file's chain of custody and a timeline entry.",
         "edit",
@@ -311,6 +329,17 @@ fn evidence_schemas() -> Value {
                 "holder": string(), "note": string()
             }))}
         })),
+        "ApplyRegime": object(&["regime"], json!({"regime": string()})),
+        "ReportDraft": object(&["incident", "regime", "obligation", "name", "state", "fields", "prepared_at"], json!({
+            "incident": object(&["id", "title"], json!({"id": string(), "title": string()})),
+            "regime": string(), "obligation": string(), "name": string(), "due_at": {"type": ["string", "null"], "format": "date-time"},
+            "state": {"type": "string", "enum": ["pending", "due-soon", "overdue", "submitted"]},
+            "submitted_at": {"type": ["string", "null"], "format": "date-time"}, "reference": {"type": ["string", "null"]},
+            "fields": {"type": "array", "items": object(&["key", "label", "value", "to_complete"], json!({
+                "key": string(), "label": string(), "value": {"type": ["string", "null"]}, "to_complete": {"type": "boolean"}
+            }))},
+            "prepared_at": time()
+        })),
         "HandOver": object(&["to"], json!({"to": {"type": "string", "maxLength": 120}, "note": {"type": "string", "maxLength": 2000}})),
         "EvidenceCheck": object(&["matches", "evidence"], json!({"matches": {"type": "boolean"}, "evidence": {"$ref": "#/components/schemas/IncidentEvidence"}})),
     })
@@ -330,6 +359,7 @@ pub fn schemas() -> Value {
     });
     let mut detail = incident.clone();
     detail["regimes"] = json!({"type": "array", "items": string()});
+    detail["suggested_regimes"] = json!({"type": "array", "items": object(&["regime", "reason"], json!({"regime": string(), "reason": string()})), "description": "Built-in regimes the impact suggests that do not apply yet"});
     detail["obligations"] = json!({"type": "array", "items": object(&["regime", "obligation", "name", "due_at", "state"], json!({
         "regime": string(), "obligation": string(), "name": string(), "due_at": {"type": ["string", "null"], "format": "date-time"},
         "state": {"type": "string", "enum": ["pending", "due-soon", "overdue", "submitted"]},

@@ -263,6 +263,7 @@ struct IncidentPage {
     aware: String,
     next_states: Vec<&'static str>,
     clocks: Vec<Clock>,
+    suggestions: Vec<rampart_domain::regulatory_reports::Suggestion>,
     timeline: Vec<Entry>,
     kinds: Vec<&'static str>,
     evidence: Vec<super::incident_evidence::EvidenceRow>,
@@ -317,6 +318,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "task" => "The task was saved.",
         "linked" => "The link was saved.",
         "edited" => "The incident's details were saved.",
+        "regime" => "The regime applies now; its clocks are running.",
         "unlinked" => "The link was removed.",
         "follow-up" => "The follow-up was saved.",
         "evidence" => "The evidence was stored; its SHA-256 starts its chain of custody.",
@@ -382,6 +384,7 @@ async fn detail_page(
                         .unwrap_or_default(),
                 })
                 .collect(),
+            suggestions: crate::api::incident_reports::suggestions(&d),
             timeline: d
                 .timeline
                 .iter()

@@ -12,6 +12,7 @@ mod heatmap;
 mod home;
 mod incident_evidence;
 mod incident_links;
+mod incident_reports;
 mod incidents;
 mod people;
 mod public_report;
@@ -132,6 +133,8 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/incident-evidence/{id}/download", get(incident_evidence::download))
         .route("/incident-evidence/{id}/hand-overs", post(incident_evidence::hand_over))
         .route("/incident-evidence/{id}/verify", post(incident_evidence::verify))
+        .route("/incidents/{id}/regimes", post(incident_reports::apply_regime))
+        .route("/incidents/{id}/reports/{regime}/{obligation}", get(incident_reports::draft))
         .route("/incidents/{id}/links", post(incident_links::link))
         .route("/incidents/{id}/{kind}/{other}/remove", post(incident_links::unlink))
         .route("/incidents/{id}/follow-ups", post(incident_links::add_follow_up))

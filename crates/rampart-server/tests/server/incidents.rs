@@ -559,3 +559,82 @@ store_test!(incident_evidence_keeps_its_chain_of_custody, |store| {
     let page = browser.get(&format!("/incidents/{id}?notice=evidence")).await;
     assert!(page.html.contains("notes.txt") && page.html.contains("J. Doe"));
 });
+
+store_test!(the_impact_suggests_regimes_and_each_report_has_a_draft, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let body = json!({
+        "title": "Customer database exfiltrated", "severity": 3, "category": "intrusions", "aware_at": rampart_server_time(-5),
+        "description": "A stolen VPN account was used to copy the CRM database.", "confidentiality": true,
+        "people_affected": 1200, "owner": "SOC", "regimes": ["nis2"]
+    });
+    let (_, _, created) = app.api("POST", "/api/v1/incidents", token, Some(body)).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let suggested = created["suggested_regimes"].as_array().unwrap();
+    assert_eq!(suggested.iter().map(|s| s["regime"].as_str().unwrap()).collect::<Vec<_>>(), ["gdpr"], "{created}");
+    let (status, ..) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{id}/regimes"),
+            Some(&org.viewer.token),
+            Some(json!({"regime": "gdpr"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, applied) =
+        app.api("POST", &format!("/api/v1/incidents/{id}/regimes"), token, Some(json!({"regime": "gdpr"}))).await;
+    assert_eq!((status, applied["regimes"].clone()), (StatusCode::OK, json!(["gdpr", "nis2"])));
+    assert_eq!(applied["suggested_regimes"], json!([]), "an applied regime is no longer suggested");
+    let (status, _, bad) =
+        app.api("POST", &format!("/api/v1/incidents/{id}/regimes"), token, Some(json!({"regime": "hipaa"}))).await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("regime")));
+
+    let observable = json!({"type": "ipv4", "value": "203.0.113.9", "ioc": true});
+    app.api("POST", &format!("/api/v1/incidents/{id}/observables"), token, Some(observable)).await;
+    let submission = json!({"regime": "nis2", "obligation": "early-warning", "reference": "CSIRT-77"});
+    app.api("POST", &format!("/api/v1/incidents/{id}/submissions"), token, Some(submission)).await;
+    let (status, _, draft) = app
+        .api("GET", &format!("/api/v1/incidents/{id}/reports/nis2/notification"), Some(&org.viewer.token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    let value = |key: &str| {
+        draft["fields"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap_or_else(|| panic!("{key}: {draft}"))
+            ["value"]
+            .clone()
+    };
+    assert!(value("earlier").as_str().unwrap().contains("reference CSIRT-77"));
+    assert_eq!(value("indicators"), "ipv4 203.0.113.9 (TLP:amber)");
+    assert!(value("malicious").as_str().unwrap().starts_with("Yes, suspected: intrusions"));
+    assert!(value("impact").as_str().unwrap().contains("1200 people affected"));
+    let (_, _, gdpr) = app.api("GET", &format!("/api/v1/incidents/{id}/reports/gdpr/authority"), token, None).await;
+    let dpo = gdpr["fields"].as_array().unwrap().iter().find(|f| f["key"] == "dpo").unwrap().clone();
+    assert_eq!((dpo["value"].clone(), dpo["to_complete"].clone()), (json!(null), json!(true)));
+    let (status, ..) = app.api("GET", &format!("/api/v1/incidents/{id}/reports/dora/initial"), token, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "DORA does not apply to this incident");
+    let other = app.org("Beta").await;
+    let (status, ..) =
+        app.api("GET", &format!("/api/v1/incidents/{id}/reports/gdpr/authority"), Some(&other.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let mut browser = Browser::new(&app);
+    browser.login(&org.analyst.email, PASSWORD).await;
+    let page = browser.get(&format!("/incidents/{id}/reports/gdpr/authority")).await;
+    assert!(page.html.contains("GDPR notification of a personal data breach") && page.html.contains("to complete"));
+    assert!(page.html.contains("A stolen VPN account was used"), "the nature of the breach is the description");
+    let case = browser.get(&format!("/incidents/{id}")).await;
+    assert!(case.html.contains(&format!("/incidents/{id}/reports/nis2/final-report")));
+
+    // The case page offers what the impact suggests, and applies it.
+    let body = json!({"title": "File servers encrypted", "severity": 4, "category": "malicious-code",
+                      "aware_at": rampart_server_time(-1), "availability": true});
+    let (_, _, outage) = app.api("POST", "/api/v1/incidents", token, Some(body)).await;
+    let outage = outage["id"].as_str().unwrap();
+    let case = browser.get(&format!("/incidents/{outage}")).await;
+    assert!(case.html.contains("Apply nis2"), "severity 4 with availability harmed suggests NIS2");
+    let csrf = case.csrf();
+    browser.post(&format!("/incidents/{outage}/regimes"), &[("csrf_token", &csrf), ("regime", "nis2")]).await;
+    let applied = browser.get(&format!("/incidents/{outage}?notice=regime")).await;
+    assert!(applied.html.contains("The regime applies now") && !applied.html.contains("Apply nis2"));
+    assert!(applied.html.contains("NIS2 early warning"), "its clocks run");
+});

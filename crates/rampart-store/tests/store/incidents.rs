@@ -360,3 +360,17 @@ store_test!(evidence_keeps_its_chain_of_custody, |store| {
     let bad = store.add_incident_evidence(&ctx(), &org, &i.id, acquisition("x.raw"), ("abc", 4, "")).await;
     assert!(matches!(bad, Err(StoreError::Invalid(ref i)) if i.field == "sha256"));
 });
+
+store_test!(a_suggested_regime_is_applied_once, |store| {
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let i = store.create_incident(&ctx(), &org, fields("Breach", now_ms()), &["nis2".into()]).await.unwrap();
+    store.apply_regime(&ctx(), &org, &i.id, "gdpr").await.unwrap();
+    store.apply_regime(&ctx(), &org, &i.id, "gdpr").await.unwrap();
+    let d = store.incident_detail(&org, &i.id).await.unwrap();
+    assert_eq!(d.regimes, ["gdpr", "nis2"]);
+    assert_eq!(d.timeline.iter().filter(|e| e.text == "gdpr applies: its clocks run").count(), 1);
+    let unknown = store.apply_regime(&ctx(), &org, &i.id, "hipaa").await.unwrap_err();
+    assert!(matches!(unknown, StoreError::Invalid(ref e) if e.field == "regime"), "{unknown}");
+    let (other, _) = org_with_admin(store, "Beta").await;
+    assert!(matches!(store.apply_regime(&ctx(), &other, &i.id, "gdpr").await, Err(StoreError::NotFound)));
+});
