@@ -98,6 +98,9 @@ pub async fn run(global: &Global, cmd: IncidentCommand) -> anyhow::Result<ExitCo
                 let i = &d.incident;
                 println!("{} — {} (severity {}, {})", i.fields.title, i.state, i.fields.severity, i.fields.category);
                 println!("aware since {}", time(i.fields.aware_at));
+                if let Some(into) = &i.merged_into {
+                    println!("merged into incident {into}");
+                }
                 for o in &d.obligations {
                     let due = o.due_at.map(time).unwrap_or_else(|| "when classified".into());
                     println!("  {}\tdue {}\t{}", o.name, due, o.state);
@@ -120,7 +123,8 @@ pub async fn run(global: &Global, cmd: IncidentCommand) -> anyhow::Result<ExitCo
                     );
                 }
                 for e in &d.timeline {
-                    println!("  {}\t{}\t{}\t{}", time(e.at), e.actor, e.kind, e.text);
+                    let origin = e.origin.as_ref().map(|o| format!(" (from {o})")).unwrap_or_default();
+                    println!("  {}\t{}\t{}\t{}{origin}", time(e.at), e.actor, e.kind, e.text);
                 }
             }
         }

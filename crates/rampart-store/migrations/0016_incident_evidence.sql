@@ -1,7 +1,8 @@
 -- Evidence files of incidents (bodies content-addressed by SHA-256 outside the
 -- database, like assessment evidence) and their chain of custody: one entry
 -- for the acquisition and one for every later download, hand-over and check.
--- Neither table is ever updated or deleted from: custody is a record.
+-- Nothing is deleted from either: custody is a record (merging two incidents
+-- only moves evidence to the incident that absorbs the other).
 
 CREATE TABLE incident_evidence (
     id            TEXT PRIMARY KEY,

@@ -1,8 +1,9 @@
 //! Evidence files of incidents and their chain of custody. The bodies live in
 //! the content-addressed file store outside the database; here are the
 //! records: what was acquired, when and by whom, and every later download,
-//! hand-over and integrity check, in order. Nothing here is ever updated or
-//! deleted, so the custody of a file can always be shown.
+//! hand-over and integrity check, in order. Nothing here is deleted (a merge
+//! only moves evidence to the surviving incident), so the custody of a file
+//! can always be shown.
 
 use rampart_domain::audit::AuditEvent;
 use rampart_domain::custody::{Acquisition, CustodyAction};

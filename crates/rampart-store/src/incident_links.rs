@@ -276,8 +276,9 @@ impl Store {
             }
         };
         let of = |table: &str, name: &str| {
+            let live = if table == "incidents" { " AND merged_into IS NULL" } else { "" };
             format!(
-                "SELECT id, {name} AS name FROM {table} WHERE org_id = $1 AND id <> $2 ORDER BY {name}, id LIMIT $3"
+                "SELECT id, {name} AS name FROM {table} WHERE org_id = $1 AND id <> $2{live} ORDER BY {name}, id LIMIT $3"
             )
         };
         Ok(LinkChoices {

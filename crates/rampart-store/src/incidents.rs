@@ -30,6 +30,8 @@ pub struct Incident {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set when this incident was merged into another: the one that absorbed it.
+    pub merged_into: Option<String>,
 }
 
 /// A reporting obligation of an incident and where it stands.
@@ -49,13 +51,16 @@ pub struct TimelineEntry {
     pub id: String,
     pub at: i64,
     pub actor: String,
-    /// `created`, `updated`, `transition`, `note`, `observable`, `evidence` or `submission`.
+    /// `created`, `updated`, `transition`, `note`, `observable`, `evidence`,
+    /// `submission` or `merged`.
     pub kind: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub text: String,
     pub tactic: Option<String>,
     pub technique: Option<String>,
+    /// The title of the incident this entry came from, when merged in.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,6 +139,7 @@ fn from_row(r: &AnyRow) -> Result<Incident> {
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        merged_into: r.try_get("merged_into")?,
     })
 }
 
@@ -611,7 +617,8 @@ impl Store {
         Ok(())
     }
 
-    /// Incidents, newest first; the cursor is `created_at\\u{1f}id`.
+    /// Incidents, newest first, without those merged into another; the
+    /// cursor is `created_at\\u{1f}id`.
     pub async fn list_incidents(
         &self,
         org_id: &str,
@@ -623,7 +630,7 @@ impl Store {
             None => (i64::MAX, String::new()),
         };
         let rows = sqlx::query(
-            "SELECT * FROM incidents WHERE org_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3) OR $3 = '') \
+            "SELECT * FROM incidents WHERE org_id = $1 AND merged_into IS NULL AND (created_at < $2 OR (created_at = $2 AND id < $3) OR $3 = '') \
              AND ($4 IS NULL OR state = $4) AND ($5 IS NULL OR category = $5) AND ($6 IS NULL OR severity = $6) \
              AND ($7 = 0 OR state NOT IN ('dismissed', 'closed')) ORDER BY created_at DESC, id DESC LIMIT $8",
         )
@@ -729,6 +736,7 @@ impl Store {
                     text: r.try_get("text")?,
                     tactic: r.try_get("tactic")?,
                     technique: r.try_get("technique")?,
+                    origin: r.try_get("origin")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -823,7 +831,7 @@ impl Store {
         for r in &rows {
             first.insert((r.try_get("incident_id")?, r.try_get("to_state")?), r.try_get("first_at")?);
         }
-        let rows = sqlx::query("SELECT id, created_at, occurred_at, detected_at, aware_at, category, severity FROM incidents WHERE org_id = $1 ORDER BY created_at")
+        let rows = sqlx::query("SELECT id, created_at, occurred_at, detected_at, aware_at, category, severity FROM incidents WHERE org_id = $1 AND merged_into IS NULL ORDER BY created_at")
             .bind(org_id)
             .fetch_all(&mut *conn)
             .await?;

@@ -38,6 +38,7 @@ mod evidence;
 mod frameworks;
 mod incident_evidence;
 mod incident_links;
+mod incident_merge;
 mod incident_tasks;
 mod incidents;
 mod links;

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "public_reports", include_str!("../migrations/0014_public_reports.sql")),
     (15, "incident_links", include_str!("../migrations/0015_incident_links.sql")),
     (16, "incident_evidence", include_str!("../migrations/0016_incident_evidence.sql")),
+    (17, "incident_merges", include_str!("../migrations/0017_incident_merges.sql")),
 ];
 
 impl Store {

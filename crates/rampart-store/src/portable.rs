@@ -428,6 +428,7 @@ const TABLES: &[Table] = &[
             ("created_by", Text),
             ("created_at", Int),
             ("updated_at", Int),
+            ("merged_into", Text),
         ],
     },
     Table {
@@ -463,6 +464,7 @@ const TABLES: &[Table] = &[
             ("text", Text),
             ("tactic", Text),
             ("technique", Text),
+            ("origin", Text),
         ],
     },
     Table {

@@ -103,3 +103,24 @@ pub async fn complete_follow_up(
     state.store.complete_follow_up(&change_context(&actor.0, &request_id), &actor.0.org_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The incident to merge into this one.
+    pub from: String,
+}
+
+/// `POST /api/v1/incidents/{id}/merge`: `from` merges into `id`, which answers.
+pub async fn merge(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(Permission::Edit, "merge incidents")?;
+    let org = &actor.0.org_id;
+    state.store.merge_incidents(&change_context(&actor.0, &request_id), org, &id, body.from.trim()).await?;
+    Ok(Json(super::incidents::detail_json(&state.store.incident_detail(org, &id).await?)))
+}

@@ -33,7 +33,7 @@ pub fn incident_json(i: &Incident) -> Value {
         "occurred_at": time(f.occurred_at), "detected_at": time(f.detected_at), "aware_at": rfc3339(f.aware_at),
         "classified_at": time(i.classified_at), "state": i.state, "next_states": i.state.next(),
         "state_changed_at": rfc3339(i.state_changed_at), "created_by": i.created_by,
-        "created_at": rfc3339(i.created_at), "updated_at": rfc3339(i.updated_at)
+        "created_at": rfc3339(i.created_at), "updated_at": rfc3339(i.updated_at), "merged_into": i.merged_into
     })
 }
 
@@ -63,7 +63,7 @@ pub fn detail_json(d: &IncidentDetail) -> Value {
     v["evidence"] = json!(d.evidence.iter().map(super::incident_evidence::evidence_json).collect::<Vec<_>>());
     v["timeline"] = json!(d.timeline.iter().map(|e| json!({
         "at": rfc3339(e.at), "actor": e.actor, "kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
-        "text": e.text, "tactic": e.tactic, "technique": e.technique
+        "text": e.text, "tactic": e.tactic, "technique": e.technique, "origin": e.origin
     })).collect::<Vec<_>>());
     v
 }

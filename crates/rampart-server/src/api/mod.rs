@@ -124,6 +124,7 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/incident-evidence/{id}/hand-overs", post(incident_evidence::hand_over))
         .route("/api/v1/incident-evidence/{id}/verify", post(incident_evidence::verify))
         .route("/api/v1/incidents/{id}/regimes", post(incident_reports::apply_regime))
+        .route("/api/v1/incidents/{id}/merge", post(incident_links::merge))
         .route("/api/v1/incidents/{id}/reports/{regime}/{obligation}", get(incident_reports::draft))
         .route("/api/v1/incidents/{id}/links", get(incident_links::get))
         .route("/api/v1/incidents/{id}/{kind}/{other}", put(incident_links::link).delete(incident_links::unlink))

@@ -213,6 +213,15 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
     op(
+        "post",
+        "/api/v1/incidents/{id}/merge",
+        "Merge incident `from` into this one (two cases that are one): this one takes its timeline (entries keep their `origin`), observables (once each, flags of either), tasks, evidence, regimes, submissions, assets, relations and follow-ups, the earliest of their times and the higher severity; `from` stays with `merged_into` set and leaves lists. A merged incident answers 409.",
+        "edit",
+        Some("Merge"),
+        &[(200, "IncidentDetail"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
         "get",
         "/api/v1/incidents/{id}/reports/{regime}/{obligation}",
         "The pre-filled draft of one of the incident's reports: the fields the regime asks of it, filled from the case; `to_complete` marks what only the analyst can say.",
@@ -329,6 +338,7 @@ fn evidence_schemas() -> Value {
                 "holder": string(), "note": string()
             }))}
         })),
+        "Merge": object(&["from"], json!({"from": {"type": "string", "description": "The incident to merge into this one"}})),
         "ApplyRegime": object(&["regime"], json!({"regime": string()})),
         "ReportDraft": object(&["incident", "regime", "obligation", "name", "state", "fields", "prepared_at"], json!({
             "incident": object(&["id", "title"], json!({"id": string(), "title": string()})),
@@ -355,7 +365,8 @@ pub fn schemas() -> Value {
         "occurred_at": {"type": ["string", "null"], "format": "date-time"}, "detected_at": {"type": ["string", "null"], "format": "date-time"},
         "aware_at": time(), "classified_at": {"type": ["string", "null"], "format": "date-time"},
         "state": states(), "next_states": {"type": "array", "items": states()}, "state_changed_at": time(),
-        "created_by": string(), "created_at": time(), "updated_at": time()
+        "created_by": string(), "created_at": time(), "updated_at": time(),
+        "merged_into": {"type": ["string", "null"], "description": "The incident this one was merged into"}
     });
     let mut detail = incident.clone();
     detail["regimes"] = json!({"type": "array", "items": string()});
@@ -369,9 +380,10 @@ pub fn schemas() -> Value {
     detail["tasks"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Task"}});
     detail["evidence"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/IncidentEvidence"}});
     detail["timeline"] = json!({"type": "array", "items": object(&["at", "actor", "kind", "text"], json!({
-        "at": time(), "actor": string(), "kind": {"type": "string", "enum": ["created", "updated", "transition", "note", "observable", "evidence", "submission"]},
+        "at": time(), "actor": string(), "kind": {"type": "string", "enum": ["created", "updated", "transition", "note", "observable", "evidence", "submission", "merged"]},
         "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]}, "text": string(),
-        "tactic": {"type": ["string", "null"]}, "technique": {"type": ["string", "null"]}
+        "tactic": {"type": ["string", "null"]}, "technique": {"type": ["string", "null"]},
+        "origin": {"type": ["string", "null"], "description": "The title of the incident the entry came from, when merged in"}
     }))});
     let mut all = json!({
         "Incident": object(&["id", "title", "category", "severity", "state", "aware_at"], incident),

@@ -83,3 +83,16 @@ pub async fn complete_follow_up(
     let outcome = state.store.complete_follow_up(&change_context(&org, &rid), &org.actor.org_id, &follow_up).await;
     done(&state, &org, &id, outcome.map(|()| "follow-up").map_err(Problem::from)).await
 }
+
+pub async fn merge(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "merge incidents")?;
+    let from = form.form.get("from");
+    let outcome = state.store.merge_incidents(&change_context(&org, &rid), &org.actor.org_id, &id, &from).await;
+    done(&state, &org, &id, outcome.map(|()| "merged").map_err(Problem::from)).await
+}

@@ -250,6 +250,8 @@ struct Entry {
     kind: String,
     text: String,
     tags: String,
+    /// The incident the entry came from, when merged in; empty otherwise.
+    origin: String,
 }
 
 #[derive(Template)]
@@ -319,6 +321,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "linked" => "The link was saved.",
         "edited" => "The incident's details were saved.",
         "regime" => "The regime applies now; its clocks are running.",
+        "merged" => "The other incident was merged into this one.",
         "unlinked" => "The link was removed.",
         "follow-up" => "The follow-up was saved.",
         "evidence" => "The evidence was stored; its SHA-256 starts its chain of custody.",
@@ -397,6 +400,7 @@ async fn detail_page(
                     },
                     text: e.text.clone(),
                     tags: [e.tactic.clone(), e.technique.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+                    origin: e.origin.clone().unwrap_or_default(),
                 })
                 .collect(),
             kinds: ObservableKind::ALL.iter().map(|k| k.as_str()).collect(),

@@ -134,6 +134,7 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/incident-evidence/{id}/hand-overs", post(incident_evidence::hand_over))
         .route("/incident-evidence/{id}/verify", post(incident_evidence::verify))
         .route("/incidents/{id}/regimes", post(incident_reports::apply_regime))
+        .route("/incidents/{id}/merge", post(incident_links::merge))
         .route("/incidents/{id}/reports/{regime}/{obligation}", get(incident_reports::draft))
         .route("/incidents/{id}/links", post(incident_links::link))
         .route("/incidents/{id}/{kind}/{other}/remove", post(incident_links::unlink))

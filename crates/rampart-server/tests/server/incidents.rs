@@ -638,3 +638,42 @@ store_test!(the_impact_suggests_regimes_and_each_report_has_a_draft, |store| {
     assert!(applied.html.contains("The regime applies now") && !applied.html.contains("Apply nis2"));
     assert!(applied.html.contains("NIS2 early warning"), "its clocks run");
 });
+
+store_test!(two_incidents_merge_into_one, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let new = |title: &str, hours: i64| json!({"title": title, "severity": 3, "category": "intrusions", "aware_at": rampart_server_time(hours), "regimes": ["nis2"]});
+    let (_, _, into) = app.api("POST", "/api/v1/incidents", token, Some(new("Ransomware on FS01", -1))).await;
+    let (_, _, from) = app.api("POST", "/api/v1/incidents", token, Some(new("Odd VPN logins", -6))).await;
+    let earliest = from["aware_at"].clone();
+    let (into, from) = (into["id"].as_str().unwrap().to_string(), from["id"].as_str().unwrap().to_string());
+    let note = json!({"text": "j.doe logged in from abroad"});
+    app.api("POST", &format!("/api/v1/incidents/{from}/notes"), token, Some(note)).await;
+    let path = format!("/api/v1/incidents/{into}/merge");
+    let (status, ..) = app.api("POST", &path, Some(&org.viewer.token), Some(json!({"from": from}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, merged) = app.api("POST", &path, token, Some(json!({"from": from}))).await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(merged["aware_at"], earliest, "the earlier awareness");
+    let moved =
+        merged["timeline"].as_array().unwrap().iter().find(|e| e["text"] == "j.doe logged in from abroad").unwrap();
+    assert_eq!(moved["origin"], "Odd VPN logins");
+    let (status, _, again) = app.api("POST", &path, token, Some(json!({"from": from}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (_, _, gone) = app.api("GET", &format!("/api/v1/incidents/{from}"), token, None).await;
+    assert_eq!(gone["merged_into"], into.as_str());
+    let (_, _, list) = app.api("GET", "/api/v1/incidents", token, None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "a merged incident leaves the list");
+
+    let (_, _, third) = app.api("POST", "/api/v1/incidents", token, Some(new("Phishing", 0))).await;
+    let third = third["id"].as_str().unwrap();
+    let mut browser = Browser::new(&app);
+    browser.login(&org.analyst.email, PASSWORD).await;
+    let page = browser.get(&format!("/incidents/{into}")).await;
+    assert!(page.html.contains("Merge another incident into this one") && page.html.contains("from Odd VPN logins"));
+    assert!(!page.html.contains(&format!("<option value=\"{from}\">")), "a merged incident is not offered again");
+    browser.post(&format!("/incidents/{into}/merge"), &[("csrf_token", &page.csrf()), ("from", third)]).await;
+    let page = browser.get(&format!("/incidents/{third}")).await;
+    assert!(page.html.contains("This incident was merged into"));
+});

@@ -374,3 +374,56 @@ store_test!(a_suggested_regime_is_applied_once, |store| {
     let (other, _) = org_with_admin(store, "Beta").await;
     assert!(matches!(store.apply_regime(&ctx(), &other, &i.id, "gdpr").await, Err(StoreError::NotFound)));
 });
+
+store_test!(merging_keeps_both_timelines_and_the_earliest_clock, |store| {
+    use rampart_store::IncidentLink;
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let now = now_ms();
+    let into =
+        store.create_incident(&ctx(), &org, fields("Ransomware on FS01", now - HOUR), &["nis2".into()]).await.unwrap();
+    let from = store
+        .create_incident(&ctx(), &org, fields("Odd logins on VPN", now - 10 * HOUR), &["nis2".into(), "gdpr".into()])
+        .await
+        .unwrap();
+    let third = store.create_incident(&ctx(), &org, fields("Phishing wave", now), &[]).await.unwrap();
+    store
+        .add_incident_note(&ctx(), &org, &from.id, "VPN account of j.doe used from abroad", (None, None))
+        .await
+        .unwrap();
+    let shared = observable(ObservableKind::Ipv4, "203.0.113.9");
+    store.add_observable(&ctx(), &org, &into.id, &shared).await.unwrap();
+    store
+        .add_observable(&ctx(), &org, &from.id, &rampart_domain::observable::NewObservable { sighted: true, ..shared })
+        .await
+        .unwrap();
+    store.add_observable(&ctx(), &org, &from.id, &observable(ObservableKind::Domain, "evil.example")).await.unwrap();
+    store.submit_obligation(&ctx(), &org, &from.id, "nis2", "early-warning", "CSIRT-9").await.unwrap();
+    store.link_incident(&ctx(), &org, &from.id, IncidentLink::Related, &third.id).await.unwrap();
+    store.link_incident(&ctx(), &org, &from.id, IncidentLink::Related, &into.id).await.unwrap();
+
+    store.merge_incidents(&ctx(), &org, &into.id, &from.id).await.unwrap();
+    let d = store.incident_detail(&org, &into.id).await.unwrap();
+    assert_eq!(d.incident.fields.aware_at, now - 10 * HOUR, "the earliest awareness, so no clock starts late");
+    assert_eq!(d.regimes, ["gdpr", "nis2"]);
+    let early = d.obligations.iter().find(|o| o.obligation == "early-warning").unwrap();
+    assert_eq!(early.reference.as_deref(), Some("CSIRT-9"), "the other's submission is kept");
+    assert_eq!(d.observables.len(), 2, "the shared observable once");
+    let ip = d.observables.iter().find(|o| o.value == "203.0.113.9").unwrap();
+    assert!(ip.ioc && ip.sighted, "with the flags of either");
+    let note = d.timeline.iter().find(|e| e.text == "VPN account of j.doe used from abroad").unwrap();
+    assert_eq!(note.origin.as_deref(), Some("Odd logins on VPN"), "an entry keeps where it came from");
+    assert!(d.timeline.iter().any(|e| e.kind == "merged" && e.text.contains("awareness moved")));
+    let links = store.incident_links(&org, &into.id).await.unwrap();
+    assert_eq!(links.related.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["Phishing wave"]);
+
+    let merged = store.incident_detail(&org, &from.id).await.unwrap();
+    assert_eq!(merged.incident.merged_into.as_deref(), Some(into.id.as_str()));
+    let listed = store.list_incidents(&org, &IncidentFilter::default(), &PageRequest::default()).await.unwrap();
+    assert!(listed.items.iter().all(|i| i.id != from.id), "a merged incident leaves the list");
+    let again = store.merge_incidents(&ctx(), &org, &into.id, &from.id).await.unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again}");
+    let itself = store.merge_incidents(&ctx(), &org, &into.id, &into.id).await.unwrap_err();
+    assert!(matches!(itself, StoreError::Invalid(_)));
+    let (other, _) = org_with_admin(store, "Beta").await;
+    assert!(matches!(store.merge_incidents(&ctx(), &other, &into.id, &third.id).await, Err(StoreError::NotFound)));
+});
