@@ -357,12 +357,27 @@ async fn handle_incident(c: &Client, base: &str, analyst: &str, session: &Sessio
     c.find(Locator::Css("form[action='/incidents'] button.primary")).await?.click().await?;
     expect_text(c, ".notice", "its clocks are running").await?;
     expect_text(c, "main table", "NIS2 early warning").await?;
-    for to in ["triage", "containment", "eradication", "recovery", "lessons-learned", "closed"] {
+    let move_to = |to: &'static str| async move {
         c.find(Locator::Css(&format!("form[action$='/transitions'] input[value='{to}'] ~ button")))
             .await?
             .click()
             .await?;
-        expect_text(c, ".lead", to).await?;
+        expect_text(c, ".lead", to).await
+    };
+    move_to("triage").await?;
+    move_to("containment").await?;
+    // Containment keeps evidence: a memory image, with its chain of custody.
+    let image = std::env::temp_dir().join(format!("fs01-memory-{}.raw", rampart_domain::new_id()));
+    std::fs::write(&image, b"memory image of FS01").expect("a temporary file");
+    c.find(Locator::Css("#ev-file")).await?.send_keys(&image.display().to_string()).await?;
+    fill(c, "#ev-by", "DFIR on call").await?;
+    c.find(Locator::Css("form[action$='/evidence'] button")).await?.click().await?;
+    expect_text(c, ".notice", "chain of custody").await?;
+    expect_text(c, "main", "DFIR on call").await?;
+    c.execute("document.querySelector('code.hash').scrollIntoView()", vec![]).await?;
+    session.screenshot("incident-evidence").await;
+    for to in ["eradication", "recovery", "lessons-learned", "closed"] {
+        move_to(to).await?;
     }
     session.screenshot("incident-closed").await;
     Ok(())
