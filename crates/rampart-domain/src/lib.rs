@@ -22,6 +22,7 @@ pub mod error;
 pub mod incident;
 pub mod incident_metrics;
 pub mod inference;
+pub mod notification;
 pub mod observable;
 pub mod page;
 pub mod regulatory;

@@ -2,6 +2,7 @@
 
 use rampart_domain::audit::AuditEvent;
 use rampart_domain::incident::{CaseTemplate, IncidentCategory, TaskStatus, TemplateTask};
+use rampart_domain::notification::NotificationEvent;
 use rampart_domain::{Invalid, new_id};
 use serde::Serialize;
 use sqlx::Row;
@@ -60,6 +61,30 @@ pub(crate) async fn insert_task(
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// Tells the channels that a task was given to someone (in the caller's transaction).
+async fn notify_assigned(tx: &mut Tx, org_id: &str, task_id: &str, by: &str) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT t.title, t.due_at, t.incident_id, i.title AS incident_title, u.email FROM incident_tasks t \
+         JOIN incidents i ON i.id = t.incident_id AND i.org_id = t.org_id JOIN users u ON u.id = t.assignee_id \
+         WHERE t.org_id = $1 AND t.id = $2",
+    )
+    .bind(org_id)
+    .bind(task_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = row else { return Ok(()) };
+    let (title, email, incident_title): (String, String, String) =
+        (r.try_get("title")?, r.try_get("email")?, r.try_get("incident_title")?);
+    let payload = serde_json::json!({
+        "task": {"id": task_id, "title": title, "due_at": r.try_get::<Option<i64>, _>("due_at")?},
+        "incident": {"id": r.try_get::<String, _>("incident_id")?, "title": incident_title},
+        "assignee": email, "by": by
+    });
+    let subject = format!("Task for {email}: {title} ({incident_title})");
+    crate::notifications::enqueue(tx, org_id, (NotificationEvent::TaskAssigned, None), &subject, &payload).await?;
+    Ok(())
 }
 
 /// The template of a category, read inside a transaction.
@@ -134,6 +159,9 @@ impl Store {
         }
         check_member(&mut tx, org_id, assignee_id).await?;
         let id = insert_task(&mut tx, org_id, incident_id, &title, due_at, assignee_id, &ctx.actor).await?;
+        if assignee_id.is_some() {
+            notify_assigned(&mut tx, org_id, &id, &ctx.actor).await?;
+        }
         audit::append(
             &mut tx,
             org_id,
@@ -160,13 +188,14 @@ impl Store {
         assignee_id: Option<Option<&str>>,
     ) -> Result<IncidentTask> {
         let mut tx = self.write_tx().await?;
-        let incident: Option<String> =
-            sqlx::query_scalar("SELECT incident_id FROM incident_tasks WHERE org_id = $1 AND id = $2")
-                .bind(org_id)
-                .bind(task_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let incident = incident.ok_or(StoreError::NotFound)?;
+        let row = sqlx::query("SELECT incident_id, assignee_id FROM incident_tasks WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(task_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let incident: String = row.try_get("incident_id")?;
+        let before: Option<String> = row.try_get("assignee_id")?;
         if let Some(assignee) = assignee_id {
             check_member(&mut tx, org_id, assignee).await?;
         }
@@ -190,6 +219,11 @@ impl Store {
             AuditEvent::new("incident.task.update", "incident", &incident, Some(&state)),
         )
         .await?;
+        if let Some(Some(assignee)) = assignee_id
+            && before.as_deref() != Some(assignee)
+        {
+            notify_assigned(&mut tx, org_id, task_id, &ctx.actor).await?;
+        }
         let task = tasks_in(&mut tx, org_id, &incident)
             .await?
             .into_iter()

@@ -15,7 +15,9 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{ChangeContext, Result, Store, StoreError, audit, now_ms};
+use rampart_domain::notification::NotificationEvent;
+
+use crate::{ChangeContext, Result, Store, StoreError, audit, notifications, now_ms};
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -352,6 +354,9 @@ impl Store {
         let state = serde_json::json!({"title": fields.title, "category": fields.category, "severity": fields.severity, "regimes": regimes});
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("incident.create", "incident", &id, Some(&state))).await?;
         let created = incident_in(&mut tx, org_id, &id).await?;
+        let payload = serde_json::json!({"incident": notifications::incident_payload(&created), "by": ctx.actor, "regimes": regimes});
+        let subject = format!("New incident (severity {}): {}", created.fields.severity, created.fields.title);
+        notifications::enqueue(&mut tx, org_id, (NotificationEvent::IncidentCreated, None), &subject, &payload).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -469,6 +474,10 @@ impl Store {
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("incident.transition", "incident", id, Some(&state)))
             .await?;
         let moved = incident_in(&mut tx, org_id, id).await?;
+        let payload = serde_json::json!({"incident": notifications::incident_payload(&moved), "from": current.state,
+                                         "to": to, "reason": reason.trim(), "by": ctx.actor});
+        let subject = format!("Incident moved to {to}: {}", moved.fields.title);
+        notifications::enqueue(&mut tx, org_id, (NotificationEvent::IncidentState, None), &subject, &payload).await?;
         tx.commit().await?;
         Ok(moved)
     }

@@ -44,6 +44,7 @@ mod incidents;
 mod links;
 mod mappings;
 mod migrate;
+mod notifications;
 pub mod portable;
 mod quant_runs;
 mod results;
@@ -73,6 +74,7 @@ pub use incident_tasks::{IncidentTask, PublicPage};
 pub use incidents::{Incident, IncidentDetail, IncidentFilter, IncidentRef, Obligation, Observable, TimelineEntry};
 pub use mappings::{Inferred, MappedRequirement, MappingSetRow};
 pub use migrate::MIGRATIONS;
+pub use notifications::{Channel, Delivery, Notification};
 pub use quant_runs::{NewQuantRun, QuantRun};
 pub use results::{ComparisonRow, Coverage, RequirementResult, ResultRow, SoaRow, Workspace};
 pub use risks::{

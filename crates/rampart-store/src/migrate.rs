@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "incident_links", include_str!("../migrations/0015_incident_links.sql")),
     (16, "incident_evidence", include_str!("../migrations/0016_incident_evidence.sql")),
     (17, "incident_merges", include_str!("../migrations/0017_incident_merges.sql")),
+    (18, "notifications", include_str!("../migrations/0018_notifications.sql")),
 ];
 
 impl Store {

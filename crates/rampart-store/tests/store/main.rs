@@ -6,6 +6,7 @@ mod frameworks;
 mod incidents;
 mod isolation;
 mod mappings;
+mod notifications;
 mod portable;
 mod risks;
 mod threats;

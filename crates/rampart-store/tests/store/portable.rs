@@ -31,6 +31,17 @@ async fn populate(store: &Store) {
     populate_risks(store, &org, &admin, &threat.id, &a.id, &v.id).await;
     populate_assessment(store, &org, &admin, &a.id).await;
     populate_incidents(store, &org, &a.id).await;
+    populate_notifications(store, &org).await;
+}
+
+/// A row in every notification table: a channel, a delivery and a mark.
+async fn populate_notifications(store: &Store, org: &str) {
+    use rampart_domain::notification::NotificationEvent::*;
+    store.create_channel(&ctx(), org, crate::notifications::webhook(&[IncidentCreated, ClockOverdue])).await.unwrap();
+    let aware = rampart_store::now_ms() - 30 * 3_600_000;
+    let fields = crate::incidents::fields("Overdue", aware);
+    store.create_incident(&ctx(), org, fields, &["nis2".into()]).await.unwrap();
+    assert_eq!(store.sweep_timed_events().await.unwrap(), 1);
 }
 
 /// A row in every table of the incident pillar.
