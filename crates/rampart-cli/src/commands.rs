@@ -33,6 +33,13 @@ pub struct ServeArgs {
     /// Largest evidence file an assessment or incident takes, in bytes (25 MiB by default).
     #[arg(long, env = "RAMPART_EVIDENCE_MAX_BYTES", default_value_t = rampart_server::EVIDENCE_BODY_LIMIT)]
     evidence_max_bytes: usize,
+    /// SMTP server for e-mail notifications: smtp://host:25, smtp://host:587?tls=required
+    /// (STARTTLS) or smtps://host:465, with user:password@ when it asks for a login.
+    #[arg(long, env = "RAMPART_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender address of e-mail notifications.
+    #[arg(long, env = "RAMPART_SMTP_FROM", default_value = "rampart@localhost")]
+    smtp_from: String,
 }
 
 #[derive(Subcommand)]
@@ -243,8 +250,19 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let listener = std::net::TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!(addr = %args.addr, backend = ?store.backend(), "listening on {scheme}://{}", args.addr);
+    let smtp = match &args.smtp_url {
+        Some(url) => Some(rampart_notify::Smtp::new(url, &args.smtp_from).context("cannot start: --smtp-url")?),
+        None => None,
+    };
+    // Deliveries go out from a worker beside the server, stopped after it.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(rampart_notify::Notifier::new(store.clone(), smtp).run(async {
+        let _ = stopped.await;
+    }));
     let state = AppState::new(store.clone(), config);
     rampart_server::serve(state, listener, tls, shutdown_signal()).await?;
+    let _ = stop.send(());
+    let _ = worker.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

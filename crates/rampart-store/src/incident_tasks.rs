@@ -78,7 +78,7 @@ async fn notify_assigned(tx: &mut Tx, org_id: &str, task_id: &str, by: &str) -> 
     let (title, email, incident_title): (String, String, String) =
         (r.try_get("title")?, r.try_get("email")?, r.try_get("incident_title")?);
     let payload = serde_json::json!({
-        "task": {"id": task_id, "title": title, "due_at": r.try_get::<Option<i64>, _>("due_at")?},
+        "task": {"id": task_id, "title": title, "due_at": r.try_get::<Option<i64>, _>("due_at")?.map(crate::rfc3339)},
         "incident": {"id": r.try_get::<String, _>("incident_id")?, "title": incident_title},
         "assignee": email, "by": by
     });

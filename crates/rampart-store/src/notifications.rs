@@ -398,7 +398,7 @@ impl Store {
                 let subject = format!("{} {when}: {}", o.name, d.incident.title);
                 let payload = json!({
                     "incident": {"id": d.incident.id, "title": d.incident.title, "severity": d.severity, "state": d.state},
-                    "regime": o.regime, "obligation": o.obligation, "name": o.name, "due_at": o.due_at, "state": o.state
+                    "regime": o.regime, "obligation": o.obligation, "name": o.name, "due_at": o.due_at.map(crate::rfc3339), "state": o.state
                 });
                 found.push((mark, event, subject, payload));
             }
@@ -411,7 +411,7 @@ impl Store {
                 let mark = format!("acceptance:{}:{term}", a.id);
                 let subject = format!("Risk acceptance {term}: {}", a.scenario_name);
                 let payload = json!({"acceptance": {"id": a.id, "scenario_id": a.scenario_id, "scenario": a.scenario_name,
-                                     "expires_at": a.expires_at, "approver": a.approver_email}, "term": term});
+                                     "expires_at": crate::rfc3339(a.expires_at), "approver": a.approver_email}, "term": term});
                 found.push((mark, NotificationEvent::AcceptanceExpiring, subject, payload));
             }
             for (mark, event, subject, payload) in found {

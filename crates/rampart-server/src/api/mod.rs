@@ -12,6 +12,7 @@ pub mod incident_links;
 pub mod incident_reports;
 pub mod incidents;
 pub mod mappings;
+pub mod notifications;
 pub mod people;
 pub mod risks;
 pub mod threats;
@@ -41,6 +42,14 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
             "/api/v1/members/{user_id}",
             get(people::get_member).patch(people::update_member).delete(people::remove_member),
         )
+        .route("/api/v1/notification-channels", get(notifications::channels).post(notifications::create_channel))
+        .route(
+            "/api/v1/notification-channels/{id}",
+            patch(notifications::update_channel).delete(notifications::delete_channel),
+        )
+        .route("/api/v1/notification-channels/{id}/test", post(notifications::test_channel))
+        .route("/api/v1/notifications", get(notifications::outbox))
+        .route("/api/v1/notifications/{id}/retry", post(notifications::retry))
         .route("/api/v1/tokens", get(people::list_tokens).post(people::create_token))
         .route("/api/v1/tokens/{id}", delete(people::revoke_token))
         .route("/api/v1/assets", get(assets::list).post(assets::create))
@@ -200,10 +209,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Unix milliseconds as RFC 3339 UTC, the one time format of the API.
 pub fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
+    rampart_store::rfc3339(ms)
 }
 
 /// Parses an RFC 3339 time from a query parameter into Unix milliseconds.

@@ -4,6 +4,7 @@
 
 mod assess;
 mod incidents;
+mod notifications;
 
 use serde_json::{Value, json};
 
@@ -39,7 +40,7 @@ const LINK: &[(u16, &str)] = &[(204, ""), (404, "Problem"), (409, "Problem")];
 
 /// Every operation of the API, in the order the API page lists them.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
-    OPERATIONS.iter().chain(assess::OPERATIONS).chain(incidents::OPERATIONS)
+    OPERATIONS.iter().chain(assess::OPERATIONS).chain(incidents::OPERATIONS).chain(notifications::OPERATIONS)
 }
 
 const OPERATIONS: &[Operation] = &[
@@ -836,7 +837,7 @@ fn parameters(op: &Operation) -> Vec<Value> {
 
 fn all_schemas() -> Value {
     let mut all = schemas();
-    for more in [risk_schemas(), assess::schemas(), incidents::schemas()] {
+    for more in [risk_schemas(), assess::schemas(), incidents::schemas(), notifications::schemas()] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
         }

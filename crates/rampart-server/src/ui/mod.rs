@@ -14,6 +14,7 @@ mod incident_evidence;
 mod incident_links;
 mod incident_reports;
 mod incidents;
+mod notifications;
 mod people;
 mod public_report;
 mod quant;
@@ -55,6 +56,10 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/settings/members", get(people::members).post(people::add_member))
         .route("/settings/members/{user_id}/role", post(people::change_role))
         .route("/settings/members/{user_id}/remove", post(people::remove_member))
+        .route("/settings/notifications", get(notifications::show))
+        .route("/settings/notifications/channels", post(notifications::create))
+        .route("/settings/notifications/channels/{id}/{action}", post(notifications::channel_action))
+        .route("/settings/notifications/{id}/retry", post(notifications::retry))
         .route("/settings/tokens", get(people::tokens).post(people::create_token))
         .route("/settings/tokens/{id}/revoke", post(people::revoke_token))
         .route("/settings/organisations", get(people::organisations).post(people::create_organisation))
@@ -158,6 +163,8 @@ pub struct Shell {
     pub orgs: Vec<OrgChoice>,
     pub nav: &'static str,
     pub can_audit: bool,
+    /// An admin of the organisation: members, notifications.
+    pub can_manage: bool,
 }
 
 #[derive(Debug)]
@@ -194,6 +201,7 @@ impl Shell {
                 .collect(),
             nav,
             can_audit: browser.actor.as_ref().is_some_and(|a| a.can(Permission::ReadAudit)),
+            can_manage: browser.actor.as_ref().is_some_and(|a| a.can(Permission::ManageMembers)),
         })
     }
 

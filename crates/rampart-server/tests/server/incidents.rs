@@ -677,3 +677,78 @@ store_test!(two_incidents_merge_into_one, |store| {
     let page = browser.get(&format!("/incidents/{third}")).await;
     assert!(page.html.contains("This incident was merged into"));
 });
+
+store_test!(admins_set_up_notification_channels_and_see_the_outbox, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let admin = Some(org.admin.token.as_str());
+    let hook = json!({"name": "SOAR", "kind": "webhook", "target": "https://soar.example/hooks", "events": ["incident-created", "clock-overdue"]});
+    let (status, ..) =
+        app.api("POST", "/api/v1/notification-channels", Some(&org.analyst.token), Some(hook.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "admins only");
+    let (status, _, channel) = app.api("POST", "/api/v1/notification-channels", admin, Some(hook)).await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    assert_eq!(channel["secret"].as_str().unwrap().len(), 64);
+    let (_, _, listed) = app.api("GET", "/api/v1/notification-channels", admin, None).await;
+    assert!(listed[0].get("secret").is_none(), "the secret is shown once");
+    let bad = json!({"name": "x", "kind": "email", "target": "nobody", "events": ["incident-created"]});
+    let (status, _, problem) = app.api("POST", "/api/v1/notification-channels", admin, Some(bad)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("target")));
+    let unknown = json!({"name": "x", "kind": "webhook", "target": "https://x.example", "events": ["everything"]});
+    let (status, ..) = app.api("POST", "/api/v1/notification-channels", admin, Some(unknown)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let body = json!({"title": "Ransomware", "severity": 4, "category": "malicious-code", "aware_at": rampart_server_time(-1)});
+    app.api("POST", "/api/v1/incidents", Some(&org.analyst.token), Some(body)).await;
+    let (_, _, outbox) = app.api("GET", "/api/v1/notifications", admin, None).await;
+    let outbox = outbox.as_array().unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!((outbox[0]["event"].as_str(), outbox[0]["state"].as_str()), (Some("incident-created"), Some("pending")));
+    let id = channel["id"].as_str().unwrap();
+    let (status, ..) =
+        app.api("PATCH", &format!("/api/v1/notification-channels/{id}"), admin, Some(json!({"enabled": false}))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, ..) = app.api("POST", &format!("/api/v1/notification-channels/{id}/test"), admin, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a paused channel takes no test");
+    let other = app.org("Beta").await;
+    let (status, ..) =
+        app.api("DELETE", &format!("/api/v1/notification-channels/{id}"), Some(&other.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, theirs) = app.api("GET", "/api/v1/notifications", Some(&other.admin.token), None).await;
+    assert_eq!(theirs, json!([]));
+
+    let mut browser = Browser::new(&app);
+    browser.login(&org.admin.email, PASSWORD).await;
+    let page = browser.get("/settings/notifications").await;
+    assert!(page.html.contains("SOAR") && page.html.contains("New incident (severity 4): Ransomware"));
+    let csrf = page.csrf();
+    let created = browser
+        .post(
+            "/settings/notifications/channels",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Duty"),
+                ("kind", "email"),
+                ("target", "soc@alpha.example"),
+                ("events", "task-assigned"),
+            ],
+        )
+        .await;
+    assert!(created.html.contains("Duty") && !created.html.contains("signing secret"), "no secret for e-mail");
+    let refused = browser
+        .post(
+            "/settings/notifications/channels",
+            &[("csrf_token", &csrf), ("name", "Hook"), ("kind", "webhook"), ("target", "nope")],
+        )
+        .await;
+    assert!(
+        refused.html.contains("webhook&#39;s http or https address")
+            || refused.html.contains("webhook's http or https address"),
+        "{}",
+        refused.html
+    );
+    let mut analyst = Browser::new(&app);
+    analyst.login(&org.analyst.email, PASSWORD).await;
+    let page = analyst.get("/settings/notifications").await;
+    assert!(!page.html.contains("Add channel"), "an analyst cannot see or change the channels");
+});

@@ -1,7 +1,9 @@
 //! Notifications: channels, the outbox written with each change, leases,
 //! retries with backoff, and events that time causes sent once.
 
-use rampart_domain::notification::{ChannelKind, DeliveryState, MAX_ATTEMPTS, NewChannel, NotificationEvent, backoff_ms};
+use rampart_domain::notification::{
+    ChannelKind, DeliveryState, MAX_ATTEMPTS, NewChannel, NotificationEvent, backoff_ms,
+};
 use rampart_store::{Store, StoreError, now_ms, store_test};
 
 use crate::incidents::fields;
@@ -25,13 +27,19 @@ async fn pending(store: &Store, org: &str) -> Vec<rampart_store::Notification> {
 store_test!(a_change_queues_its_notifications_in_its_own_transaction, |store| {
     use NotificationEvent::*;
     let (org, _) = org_with_admin(store, "Alpha").await;
-    let (channel, secret) = store.create_channel(&ctx(), &org, webhook(&[IncidentCreated, IncidentState])).await.unwrap();
+    let (channel, secret) =
+        store.create_channel(&ctx(), &org, webhook(&[IncidentCreated, IncidentState])).await.unwrap();
     assert_eq!(secret.len(), 64, "a signing secret, shown once");
     let (mail, _) = store
         .create_channel(
             &ctx(),
             &org,
-            NewChannel { name: "CISO".into(), kind: ChannelKind::Email, target: "ciso@alpha.example".into(), events: vec![TaskAssigned] },
+            NewChannel {
+                name: "CISO".into(),
+                kind: ChannelKind::Email,
+                target: "ciso@alpha.example".into(),
+                events: vec![TaskAssigned],
+            },
         )
         .await
         .unwrap();
@@ -44,7 +52,8 @@ store_test!(a_change_queues_its_notifications_in_its_own_transaction, |store| {
     assert_eq!(queued[1].subject, "New incident (severity 3): Ransomware");
 
     // A refused change queues nothing.
-    let refused = store.transition_incident(&ctx(), &org, &i.id, rampart_domain::incident::IncidentState::Closed, "").await;
+    let refused =
+        store.transition_incident(&ctx(), &org, &i.id, rampart_domain::incident::IncidentState::Closed, "").await;
     assert!(refused.is_err());
     assert_eq!(pending(store, &org).await.len(), 2);
 
@@ -71,12 +80,18 @@ store_test!(deliveries_are_leased_retried_with_backoff_and_given_up, |store| {
     let claimed = store.claim_due_notifications(now, 60_000, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].payload["incident"]["title"], "Ransomware");
-    assert!(store.claim_due_notifications(now, 60_000, 10).await.unwrap().is_empty(), "leased: no second worker takes it");
+    assert!(
+        store.claim_due_notifications(now, 60_000, 10).await.unwrap().is_empty(),
+        "leased: no second worker takes it"
+    );
     let id = claimed[0].id.clone();
     let state = store.record_delivery_attempt(&id, Err("503 from the receiver".into()), now).await.unwrap();
     assert_eq!(state, DeliveryState::Pending);
     let n = store.notifications(&org, 1).await.unwrap().remove(0);
-    assert_eq!((n.attempts, n.next_attempt_at, n.last_error.as_deref()), (1, now + backoff_ms(1), Some("503 from the receiver")));
+    assert_eq!(
+        (n.attempts, n.next_attempt_at, n.last_error.as_deref()),
+        (1, now + backoff_ms(1), Some("503 from the receiver"))
+    );
     assert!(store.claim_due_notifications(now + 1_000, 60_000, 10).await.unwrap().is_empty(), "not before its backoff");
     for attempt in 2..=MAX_ATTEMPTS {
         let later = now + i64::from(attempt) * 7 * HOUR;
@@ -92,7 +107,10 @@ store_test!(deliveries_are_leased_retried_with_backoff_and_given_up, |store| {
     assert_eq!(store.record_delivery_attempt(&id, Ok(()), now_ms()).await.unwrap(), DeliveryState::Delivered);
     let n = store.notifications(&org, 1).await.unwrap().remove(0);
     assert!(n.delivered_at.is_some() && n.state == DeliveryState::Delivered);
-    assert!(matches!(store.retry_notification(&ctx(), &org, &id).await, Err(StoreError::NotFound)), "delivered stays delivered");
+    assert!(
+        matches!(store.retry_notification(&ctx(), &org, &id).await, Err(StoreError::NotFound)),
+        "delivered stays delivered"
+    );
 });
 
 store_test!(clocks_falling_due_are_notified_once, |store| {
