@@ -46,6 +46,7 @@ struct IncidentsPage {
     regimes: Vec<String>,
     q_state: String,
     q_category: String,
+    q_severity: String,
     q_open: bool,
     can_edit: bool,
     can_admin: bool,
@@ -56,6 +57,7 @@ struct IncidentsPage {
 pub struct ListParams {
     state: Option<String>,
     category: Option<String>,
+    severity: Option<String>,
     open: Option<String>,
     after: Option<String>,
 }
@@ -82,7 +84,7 @@ async fn list_page(
     let query = crate::api::incidents::IncidentQuery {
         state: params.state.clone(),
         category: params.category.clone(),
-        severity: None,
+        severity: params.severity.as_deref().and_then(|s| s.parse().ok()),
         open: Some(params.open.is_some()),
         limit: Some(100),
         after: params.after.clone(),
@@ -123,6 +125,7 @@ async fn list_page(
             regimes,
             q_state: params.state.clone().unwrap_or_default(),
             q_category: params.category.clone().unwrap_or_default(),
+            q_severity: params.severity.clone().unwrap_or_default(),
             q_open: params.open.is_some(),
             can_edit: org.actor.can(Permission::Edit),
             can_admin: org.actor.can(Permission::DecideRisk),

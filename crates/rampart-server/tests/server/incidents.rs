@@ -151,6 +151,8 @@ store_test!(the_incident_pages_report_triage_contain_and_close, |store| {
     assert!(page.html.contains("https://evil.example/login") && page.html.contains("closed"));
     let list = browser.get("/incidents?state=closed").await;
     assert!(list.html.contains("Phishing wave"));
+    let other_severity = browser.get("/incidents?state=closed&severity=4").await;
+    assert!(!other_severity.html.contains("Phishing wave"), "the severity filter applies");
 });
 
 store_test!(the_deadlines_board_and_the_metrics, |store| {
