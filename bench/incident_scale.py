@@ -102,7 +102,7 @@ def fill_postgres(url, org_id, work):
     files = {t: open(os.path.join(work, f"{t}.csv"), "w", newline="") for t in ["incident", "observable", "regime"]}
     writers = {t: csv.writer(f) for t, f in files.items()}
     for table, row in rows(org_id):
-        writers[table].writerow(["" if v is None else v for v in row])
+        writers[table].writerow(["\\N" if v is None else v for v in row])
     for f in files.values():
         f.close()
     copy = [
@@ -112,7 +112,7 @@ def fill_postgres(url, org_id, work):
     ]
     for table, columns, name in copy:
         path = os.path.join(work, f"{name}.csv")
-        subprocess.run(["psql", url, "-qc", f"\\copy {table} ({', '.join(columns)}) FROM '{path}' WITH (FORMAT csv, NULL '')"],
+        subprocess.run(["psql", url, "-qc", f"\\copy {table} ({', '.join(columns)}) FROM '{path}' WITH (FORMAT csv, NULL '\\N')"],
                        check=True)
     subprocess.run(["psql", url, "-qc", "ANALYZE"], check=True)
 

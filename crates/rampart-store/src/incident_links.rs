@@ -263,8 +263,8 @@ impl Store {
     }
 
     /// What an incident can be linked to, for choosing on its page: (id, name)
-    /// of the organisation's assets, other incidents, risk scenarios and
-    /// applied controls, the first `limit` of each by name.
+    /// of the organisation's assets, risk scenarios and applied controls, the
+    /// first `limit` of each by name, and its `limit` most recent other incidents.
     pub async fn incident_link_choices(&self, org_id: &str, incident_id: &str, limit: i64) -> Result<LinkChoices> {
         let named = |sql: String| {
             let (org, id) = (org_id.to_string(), incident_id.to_string());
@@ -276,14 +276,15 @@ impl Store {
             }
         };
         let of = |table: &str, name: &str| {
-            let live = if table == "incidents" { " AND merged_into IS NULL" } else { "" };
-            format!(
-                "SELECT id, {name} AS name FROM {table} WHERE org_id = $1 AND id <> $2{live} ORDER BY {name}, id LIMIT $3"
-            )
+            format!("SELECT id, {name} AS name FROM {table} WHERE org_id = $1 AND id <> $2 ORDER BY {name}, id LIMIT $3")
         };
+        // Incidents can be many: the most recent ones not merged away, read
+        // along the time index rather than sorted by title.
+        let incidents = "SELECT id, title AS name FROM incidents WHERE org_id = $1 AND id <> $2 AND merged_into IS NULL \
+                         ORDER BY created_at DESC, id DESC LIMIT $3";
         Ok(LinkChoices {
             assets: named(of("assets", "name")).await?,
-            incidents: named(of("incidents", "title")).await?,
+            incidents: named(incidents.to_string()).await?,
             risks: named(of("risk_scenarios", "name")).await?,
             controls: named(of("applied_controls", "name")).await?,
         })

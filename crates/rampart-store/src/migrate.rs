@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "incident_evidence", include_str!("../migrations/0016_incident_evidence.sql")),
     (17, "incident_merges", include_str!("../migrations/0017_incident_merges.sql")),
     (18, "notifications", include_str!("../migrations/0018_notifications.sql")),
+    (19, "incident_list_index", include_str!("../migrations/0019_incident_list_index.sql")),
 ];
 
 impl Store {

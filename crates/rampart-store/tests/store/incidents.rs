@@ -427,3 +427,30 @@ store_test!(merging_keeps_both_timelines_and_the_earliest_clock, |store| {
     let (other, _) = org_with_admin(store, "Beta").await;
     assert!(matches!(store.merge_incidents(&ctx(), &other, &into.id, &third.id).await, Err(StoreError::NotFound)));
 });
+
+store_test!(the_list_pages_through_filtered_incidents_newest_first, |store| {
+    let (org, _) = org_with_admin(store, "Alpha").await;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        let f = IncidentFields { severity: if n % 2 == 0 { 4 } else { 2 }, ..fields(&format!("Incident {n}"), now_ms()) };
+        ids.push(store.create_incident(&ctx(), &org, f, &[]).await.unwrap().id);
+    }
+    store.transition_incident(&ctx(), &org, &ids[6], IncidentState::Triage, "").await.unwrap();
+    let critical = IncidentFilter { severity: Some(4), ..Default::default() };
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(2);
+    loop {
+        let got = store.list_incidents(&org, &critical, &page).await.unwrap();
+        seen.extend(got.items.iter().map(|i| i.fields.title.clone()));
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["Incident 6", "Incident 4", "Incident 2", "Incident 0"], "every match once, newest first");
+    let triage = IncidentFilter { state: Some(IncidentState::Triage), severity: Some(4), ..Default::default() };
+    let got = store.list_incidents(&org, &triage, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(got.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), [ids[6].as_str()]);
+    let none = IncidentFilter { category: Some(IncidentCategory::Fraud), ..Default::default() };
+    assert!(store.list_incidents(&org, &none, &PageRequest::first(10)).await.unwrap().items.is_empty());
+});
