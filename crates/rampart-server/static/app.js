@@ -41,6 +41,11 @@ document.addEventListener("DOMContentLoaded", () => {
     } else return;
     event.preventDefault();
   });
+  // Times typed in the browser's own zone: preselect its offset from UTC.
+  for (const select of document.querySelectorAll("select[data-local-offset]")) {
+    const east = String(-new Date().getTimezoneOffset());
+    if ([...select.options].some((o) => o.value === east)) select.value = east;
+  }
   for (const button of document.querySelectorAll("button[data-print]")) {
     button.addEventListener("click", () => window.print());
   }

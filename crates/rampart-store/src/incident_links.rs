@@ -276,7 +276,9 @@ impl Store {
             }
         };
         let of = |table: &str, name: &str| {
-            format!("SELECT id, {name} AS name FROM {table} WHERE org_id = $1 AND id <> $2 ORDER BY {name}, id LIMIT $3")
+            format!(
+                "SELECT id, {name} AS name FROM {table} WHERE org_id = $1 AND id <> $2 ORDER BY {name}, id LIMIT $3"
+            )
         };
         // Incidents can be many: the most recent ones not merged away, read
         // along the time index rather than sorted by title.

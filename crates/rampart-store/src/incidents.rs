@@ -181,6 +181,10 @@ pub(crate) async fn event(
     Ok(())
 }
 
+/// The earliest time a timeline entry may be dated (2000-01-01): anything
+/// before is a typing mistake.
+const EARLIEST_ENTRY: i64 = 946_684_800_000;
+
 /// A value bound to a query built from the filters given.
 enum Bind {
     Text(String),
@@ -488,7 +492,9 @@ impl Store {
         Ok(moved)
     }
 
-    /// Adds a manual timeline entry (a note), optionally tagged with an ATT&CK tactic and technique.
+    /// Adds a manual timeline entry (a note), optionally tagged with an
+    /// ATT&CK tactic and technique, at the time it happened (`at`, Unix ms,
+    /// however the analyst's time zone wrote it) or now.
     pub async fn add_incident_note(
         &self,
         ctx: &ChangeContext,
@@ -496,10 +502,19 @@ impl Store {
         id: &str,
         text: &str,
         tags: (Option<&str>, Option<&str>),
+        at: Option<i64>,
     ) -> Result<()> {
         let text = rampart_domain::validate::optional_text("text", text, 8000)?;
         if text.is_empty() {
             return Err(Invalid::new("text", "is required").into());
+        }
+        let now = now_ms();
+        let at = at.unwrap_or(now);
+        if at > now + 60_000 {
+            return Err(Invalid::new("at", "is in the future: a timeline entry records what has happened").into());
+        }
+        if at < EARLIEST_ENTRY {
+            return Err(Invalid::new("at", "is before the year 2000: check the date").into());
         }
         let mut tx = self.write_tx().await?;
         incident_in(&mut tx, org_id, id).await?;
@@ -509,7 +524,7 @@ impl Store {
         .bind(new_id())
         .bind(org_id)
         .bind(id)
-        .bind(now_ms())
+        .bind(at)
         .bind(&ctx.actor)
         .bind(&text)
         .bind(tags.0.map(str::trim).filter(|t| !t.is_empty()))

@@ -57,6 +57,7 @@ pub async fn add(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow::Re
             &r.id,
             "Backup network isolated; offline copies intact.",
             (Some("impact"), Some("T1486")),
+            None,
         )
         .await?;
 

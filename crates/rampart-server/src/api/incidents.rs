@@ -311,6 +311,8 @@ pub struct NoteBody {
     pub text: String,
     pub tactic: Option<String>,
     pub technique: Option<String>,
+    /// When it happened, RFC 3339 with any offset; now when absent.
+    pub at: Option<String>,
 }
 
 pub async fn add_note(
@@ -322,9 +324,10 @@ pub async fn add_note(
 ) -> Result<StatusCode, ApiError> {
     actor.require(Permission::Comment, "add to an incident's timeline")?;
     let tags = (body.tactic.as_deref(), body.technique.as_deref());
+    let at = body.at.as_deref().filter(|t| !t.is_empty()).map(|t| parse_time("at", t)).transpose()?;
     state
         .store
-        .add_incident_note(&change_context(&actor.0, &request_id), &actor.0.org_id, &id, &body.text, tags)
+        .add_incident_note(&change_context(&actor.0, &request_id), &actor.0.org_id, &id, &body.text, tags, at)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

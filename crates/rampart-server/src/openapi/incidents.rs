@@ -71,7 +71,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "post",
         "/api/v1/incidents/{id}/notes",
-        "Add a note to the timeline, optionally tagged with an ATT&CK tactic and technique.",
+        "Add a note to the timeline, optionally tagged with an ATT&CK tactic and technique, and dated when it happened (`at`, any offset, kept in UTC; the timeline is in that order).",
         "comment",
         Some("Note"),
         &[(204, ""), (404, "Problem"), (422, "Problem")],
@@ -405,7 +405,7 @@ pub fn schemas() -> Value {
             "sighted": {"type": "boolean"}, "tlp": markings(), "added_at": time(),
             "seen_in": {"type": "array", "items": object(&["id", "title"], json!({"id": string(), "title": string()})), "description": "Other incidents of the organisation with the same observable"}
         })),
-        "Note": object(&["text"], json!({"text": {"type": "string", "maxLength": 8000}, "tactic": string(), "technique": string()})),
+        "Note": object(&["text"], json!({"text": {"type": "string", "maxLength": 8000}, "tactic": string(), "technique": string(), "at": {"type": "string", "format": "date-time", "description": "When it happened, with any UTC offset; now when absent; never in the future"}})),
         "Submission": object(&["regime", "obligation"], json!({"regime": string(), "obligation": string(), "reference": string()})),
         "Rule": object(&["regime", "obligation", "name", "anchor", "offset_minutes"], json!({
             "regime": string(), "obligation": string(), "name": string(), "anchor": {"type": "string", "description": "aware, classified or after:OBLIGATION"},

@@ -157,6 +157,38 @@ pub(super) fn form_time(text: &str) -> String {
     }
 }
 
+/// The UTC offsets in use, UTC−12:00 to UTC+14:00: every half hour, and the
+/// three zones a quarter off (+05:45, +08:45, +12:45); (minutes east, label).
+fn utc_offsets() -> Vec<(i64, String)> {
+    const QUARTERS: [i64; 3] = [345, 525, 765];
+    let mut minutes: Vec<i64> = (-24..=28).map(|h| h * 30).chain(QUARTERS).collect();
+    minutes.sort_unstable();
+    minutes.dedup();
+    minutes
+        .into_iter()
+        .map(|m| {
+            let sign = if m < 0 { '−' } else { '+' };
+            let label =
+                if m == 0 { "UTC".to_string() } else { format!("UTC{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60) };
+            (m, label)
+        })
+        .collect()
+}
+
+/// A `datetime-local` value written in the time zone `offset_minutes` east of
+/// UTC (the browser's, filled in by the page's script; UTC without it), as
+/// Unix ms; `None` when empty.
+fn local_time(field: &str, text: &str, offset_minutes: &str) -> Result<Option<i64>, Problem> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let offset: i64 = offset_minutes.trim().parse().unwrap_or(0);
+    if !(-14 * 60..=14 * 60).contains(&offset) {
+        return Err(rampart_domain::Invalid::new("tz_offset", "must be within 14 hours of UTC").into());
+    }
+    Ok(Some(crate::api::parse_time(field, &form_time(text))? - offset * 60_000))
+}
+
 /// An incident as its record and edit forms send it; fields a form leaves
 /// out take their defaults.
 fn incident_form(f: &Pairs) -> Result<NewIncident, Problem> {
@@ -271,6 +303,8 @@ struct IncidentPage {
     suggestions: Vec<rampart_domain::regulatory_reports::Suggestion>,
     timeline: Vec<Entry>,
     kinds: Vec<&'static str>,
+    /// UTC offsets a timeline entry's time may be written in: (minutes east, label).
+    zones: Vec<(i64, String)>,
     evidence: Vec<super::incident_evidence::EvidenceRow>,
     tasks: Vec<TaskRow>,
     task_statuses: Vec<&'static str>,
@@ -407,6 +441,7 @@ async fn detail_page(
                 })
                 .collect(),
             kinds: ObservableKind::ALL.iter().map(|k| k.as_str()).collect(),
+            zones: utc_offsets(),
             evidence: super::incident_evidence::rows(&d.evidence),
             tasks: d
                 .tasks
@@ -509,18 +544,14 @@ pub async fn add_note(
     org.require(Permission::Comment, "add to the timeline")?;
     let f = form.form;
     let (tactic, technique) = (f.get("tactic"), f.get("technique"));
-    let outcome = state
-        .store
-        .add_incident_note(
-            &change_context(&org, &rid),
-            &org.actor.org_id,
-            &id,
-            &f.get("text"),
-            (Some(&tactic), Some(&technique)),
-        )
-        .await
-        .map(|_| "note")
-        .map_err(Problem::from);
+    let outcome = async {
+        let at = local_time("at", &f.get("at"), &f.get("tz_offset"))?;
+        let ctx = change_context(&org, &rid);
+        let tags = (Some(tactic.as_str()), Some(technique.as_str()));
+        state.store.add_incident_note(&ctx, &org.actor.org_id, &id, &f.get("text"), tags, at).await?;
+        Ok("note")
+    }
+    .await;
     done(&state, &org, &id, outcome).await
 }
 

@@ -562,6 +562,41 @@ store_test!(incident_evidence_keeps_its_chain_of_custody, |store| {
     assert!(page.html.contains("notes.txt") && page.html.contains("J. Doe"));
 });
 
+store_test!(a_timeline_entry_keeps_when_it_happened_in_any_time_zone, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let token = Some(org.analyst.token.as_str());
+    let body =
+        json!({"title": "Ransomware", "severity": 4, "category": "malicious-code", "aware_at": "2026-11-30T06:00:00Z"});
+    let (_, _, created) = app.api("POST", "/api/v1/incidents", token, Some(body)).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let note = json!({"text": "First encrypted share seen", "at": "2026-11-30T09:12:00+01:00"});
+    let (status, ..) = app.api("POST", &format!("/api/v1/incidents/{id}/notes"), token, Some(note)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let future = json!({"text": "x", "at": "2999-01-01T00:00:00Z"});
+    let (status, _, bad) = app.api("POST", &format!("/api/v1/incidents/{id}/notes"), token, Some(future)).await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("at")));
+
+    let mut browser = Browser::new(&app);
+    browser.login(&org.analyst.email, PASSWORD).await;
+    let page = browser.get(&format!("/incidents/{id}")).await;
+    assert!(page.html.contains("UTC+05:45") && page.html.contains("UTC−03:30"));
+    let fields = [
+        ("csrf_token", page.csrf()),
+        ("text", "Attacker logged in".into()),
+        ("at", "2026-11-30T02:30".into()),
+        ("tz_offset", "-300".into()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.post(&format!("/incidents/{id}/notes"), &fields).await;
+    let (_, _, got) = app.api("GET", &format!("/api/v1/incidents/{id}"), token, None).await;
+    let at = |text: &str| got["timeline"].as_array().unwrap().iter().find(|e| e["text"] == text).unwrap()["at"].clone();
+    assert_eq!(at("First encrypted share seen"), "2026-11-30T08:12:00Z", "kept in UTC");
+    assert_eq!(at("Attacker logged in"), "2026-11-30T07:30:00Z", "02:30 at UTC−05:00");
+    let order: Vec<&str> = got["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(order.first(), Some(&"note"), "entries sort by when they happened: {order:?}");
+});
+
 store_test!(the_impact_suggests_regimes_and_each_report_has_a_draft, |store| {
     let app = TestApp::new(store);
     let org = app.org("Alpha").await;

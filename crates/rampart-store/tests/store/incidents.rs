@@ -387,7 +387,7 @@ store_test!(merging_keeps_both_timelines_and_the_earliest_clock, |store| {
         .unwrap();
     let third = store.create_incident(&ctx(), &org, fields("Phishing wave", now), &[]).await.unwrap();
     store
-        .add_incident_note(&ctx(), &org, &from.id, "VPN account of j.doe used from abroad", (None, None))
+        .add_incident_note(&ctx(), &org, &from.id, "VPN account of j.doe used from abroad", (None, None), None)
         .await
         .unwrap();
     let shared = observable(ObservableKind::Ipv4, "203.0.113.9");
@@ -432,7 +432,8 @@ store_test!(the_list_pages_through_filtered_incidents_newest_first, |store| {
     let (org, _) = org_with_admin(store, "Alpha").await;
     let mut ids = Vec::new();
     for n in 0..7 {
-        let f = IncidentFields { severity: if n % 2 == 0 { 4 } else { 2 }, ..fields(&format!("Incident {n}"), now_ms()) };
+        let f =
+            IncidentFields { severity: if n % 2 == 0 { 4 } else { 2 }, ..fields(&format!("Incident {n}"), now_ms()) };
         ids.push(store.create_incident(&ctx(), &org, f, &[]).await.unwrap().id);
     }
     store.transition_incident(&ctx(), &org, &ids[6], IncidentState::Triage, "").await.unwrap();
