@@ -944,4 +944,36 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Removes one of the organisation's own rules (the built-in ones stay).
+    /// Reports already submitted under it are kept.
+    pub async fn remove_regulatory_rule(
+        &self,
+        ctx: &ChangeContext,
+        org_id: &str,
+        regime: &str,
+        key: &str,
+    ) -> Result<()> {
+        if built_in_rules().iter().any(|r| r.regime == regime && r.key == key) {
+            return Err(StoreError::Conflict(format!("{regime}/{key} is a built-in rule: it cannot be removed")));
+        }
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query("DELETE FROM regulatory_rules WHERE org_id = $1 AND regime = $2 AND obligation = $3")
+            .bind(org_id)
+            .bind(regime)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        crate::found(done)?;
+        let object = format!("{regime}/{key}");
+        audit::append(
+            &mut tx,
+            org_id,
+            ctx,
+            AuditEvent::new("regulatory_rule.remove", "regulatory_rule", &object, None),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

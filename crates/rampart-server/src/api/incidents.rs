@@ -396,6 +396,18 @@ pub struct RuleBody {
     pub latest_offset_minutes: Option<i64>,
 }
 
+pub async fn remove_rule(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path((regime, obligation)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::DecideRisk, "remove reporting rules")?;
+    let ctx = change_context(&actor.0, &request_id);
+    state.store.remove_regulatory_rule(&ctx, &actor.0.org_id, &regime, &obligation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn add_rule(
     State(state): State<AppState>,
     actor: ApiActor,

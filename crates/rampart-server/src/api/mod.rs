@@ -140,6 +140,7 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/incidents/{id}/follow-ups", post(incident_links::add_follow_up))
         .route("/api/v1/incident-follow-ups/{id}/done", post(incident_links::complete_follow_up))
         .route("/api/v1/regulatory-rules", get(incidents::rules).post(incidents::add_rule))
+        .route("/api/v1/regulatory-rules/{regime}/{obligation}", delete(incidents::remove_rule))
         .route("/api/v1/incident-deadlines", get(incidents::deadlines))
         .route("/api/v1/incidents/{id}/tasks", post(incidents::add_task))
         .route("/api/v1/incident-tasks/{id}", patch(incidents::update_task))

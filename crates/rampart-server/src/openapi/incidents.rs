@@ -105,6 +105,15 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
     op(
+        "delete",
+        "/api/v1/regulatory-rules/{regime}/{obligation}",
+        "Remove one of the organisation's own reporting rules (a built-in one answers 409); reports already submitted under it are kept.",
+        "admin",
+        None,
+        &[(204, ""), (404, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
         "get",
         "/api/v1/incident-deadlines",
         "Every open reporting obligation of the organisation's incidents, soonest due first, with its state now.",

@@ -18,6 +18,7 @@ mod notifications;
 mod people;
 mod public_report;
 mod quant;
+mod regulatory_rules;
 mod risk_settings;
 mod risks;
 mod score_chart;
@@ -123,6 +124,8 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/incidents/deadlines", get(incidents::deadlines))
         .route("/incidents/metrics", get(incidents::metrics))
         .route("/incidents/templates", get(incidents::templates).post(incidents::save_template))
+        .route("/incidents/rules", get(regulatory_rules::show).post(regulatory_rules::add))
+        .route("/incidents/rules/{regime}/{obligation}/remove", post(regulatory_rules::remove))
         .route("/incidents/{id}/tasks", post(incidents::add_task))
         .route("/incidents/{id}/tasks/{task}", post(incidents::update_task))
         .route("/incidents/{id}", get(incidents::detail))

@@ -789,3 +789,61 @@ store_test!(admins_set_up_notification_channels_and_see_the_outbox, |store| {
     let page = analyst.get("/settings/notifications").await;
     assert!(!page.html.contains("Add channel"), "an analyst cannot see or change the channels");
 });
+
+store_test!(admins_keep_the_reporting_rules, |store| {
+    let app = TestApp::new(store);
+    let org = app.org("Alpha").await;
+    let mut browser = Browser::new(&app);
+    browser.login(&org.admin.email, PASSWORD).await;
+    let page = browser.get("/incidents/rules").await;
+    assert!(
+        page.html.contains("4 h after classification, and no later than 24 h after awareness"),
+        "DORA's initial report"
+    );
+    let csrf = page.csrf();
+    let rule = [
+        ("csrf_token", csrf.as_str()),
+        ("regime", "sector"),
+        ("obligation", "notice"),
+        ("name", "Notice to the sector regulator"),
+        ("anchor", "aware"),
+        ("offset_hours", "48"),
+    ];
+    browser.post("/incidents/rules", &rule).await;
+    let page = browser.get("/incidents/rules?notice=added").await;
+    assert!(page.html.contains("Notice to the sector regulator") && page.html.contains("48 h after awareness"));
+    let bad = browser
+        .post(
+            "/incidents/rules",
+            &[
+                ("csrf_token", &csrf),
+                ("regime", "x"),
+                ("obligation", "y"),
+                ("name", "z"),
+                ("anchor", "aware"),
+                ("offset_hours", "soon"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("must be a number of hours"));
+
+    let body = json!({"title": "Outage", "severity": 3, "category": "availability", "aware_at": rampart_server_time(-1), "regimes": ["sector"]});
+    let (status, _, created) = app.api("POST", "/api/v1/incidents", Some(&org.analyst.token), Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["obligations"][0]["name"], "Notice to the sector regulator");
+
+    let (status, ..) =
+        app.api("DELETE", "/api/v1/regulatory-rules/nis2/early-warning", Some(&org.admin.token), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "built-in rules stay");
+    let (status, ..) =
+        app.api("DELETE", "/api/v1/regulatory-rules/sector/notice", Some(&org.analyst.token), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let other = app.org("Beta").await;
+    let (status, ..) =
+        app.api("DELETE", "/api/v1/regulatory-rules/sector/notice", Some(&other.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another organisation's rule");
+    browser.post("/incidents/rules/sector/notice/remove", &[("csrf_token", &csrf)]).await;
+    let page = browser.get("/incidents/rules?notice=removed").await;
+    assert!(!page.html.contains("Notice to the sector regulator"));
+});
