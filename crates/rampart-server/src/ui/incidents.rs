@@ -482,11 +482,7 @@ pub(super) async fn done(
     id: &str,
     outcome: Result<&'static str, Problem>,
 ) -> Result<Response, PageError> {
-    match outcome {
-        Ok(code) => Ok(Redirect::to(&format!("/incidents/{id}?notice={code}")).into_response()),
-        Err(p) if p.fixable_on_page() => detail_page(state, org, id, None, Some((p.status(), p.detail))).await,
-        Err(p) => Err(PageError(p)),
-    }
+    super::after_change(outcome, &format!("/incidents/{id}"), |e| detail_page(state, org, id, None, Some(e))).await
 }
 
 pub async fn transition(

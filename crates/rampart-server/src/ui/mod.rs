@@ -350,6 +350,23 @@ pub struct ListQuery {
     pub notice: Option<String>,
 }
 
+/// After a form's change: on to `to` with the notice `code` names, or, when
+/// the refusal is one the person can fix, the form's page `again` with it shown.
+pub(crate) async fn after_change<Fut>(
+    outcome: Result<&'static str, Problem>,
+    to: &str,
+    again: impl FnOnce((StatusCode, String)) -> Fut,
+) -> Result<Response, PageError>
+where
+    Fut: std::future::Future<Output = Result<Response, PageError>>,
+{
+    match outcome {
+        Ok(code) => Ok(axum::response::Redirect::to(&format!("{to}?notice={code}")).into_response()),
+        Err(p) if p.fixable_on_page() => again((p.status(), p.detail)).await,
+        Err(p) => Err(PageError(p)),
+    }
+}
+
 /// A file posted in a multipart form.
 pub(crate) struct Upload {
     pub name: String,

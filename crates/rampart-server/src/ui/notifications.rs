@@ -202,9 +202,5 @@ async fn done(
     org: &OrgSession,
     outcome: Result<&'static str, Problem>,
 ) -> Result<Response, PageError> {
-    match outcome {
-        Ok(code) => Ok(Redirect::to(&format!("/settings/notifications?notice={code}")).into_response()),
-        Err(p) if p.fixable_on_page() => page(state, org, None, Some((p.status(), p.detail)), None).await,
-        Err(p) => Err(PageError(p)),
-    }
+    super::after_change(outcome, "/settings/notifications", |e| page(state, org, None, Some(e), None)).await
 }

@@ -172,11 +172,7 @@ async fn done(
     org: &OrgSession,
     outcome: Result<&'static str, Problem>,
 ) -> Result<Response, PageError> {
-    match outcome {
-        Ok(code) => Ok(Redirect::to(&format!("/incidents/rules?notice={code}")).into_response()),
-        Err(p) if p.fixable_on_page() => page(state, org, None, Some((p.status(), p.detail))).await,
-        Err(p) => Err(PageError(p)),
-    }
+    super::after_change(outcome, "/incidents/rules", |e| page(state, org, None, Some(e))).await
 }
 
 #[cfg(test)]
