@@ -1,0 +1,23 @@
+//! STIX 2.1 as Rampart exchanges it: a serde model of the objects we share
+//! (the common properties and, for the types we work with, their own, typed
+//! and checked), TLP 2.0 markings with their official identifiers, and
+//! bundles read as a stream in constant memory.
+//!
+//! What we do not model is kept: an object of a type we do not know, and a
+//! property we do not know on one we do, survive reading and writing
+//! unchanged, so Rampart passes on what others share without losing any of it.
+
+mod bundle;
+mod marking;
+mod object;
+mod timestamp;
+
+pub use bundle::{BundleWriter, ObjectError, read_bundle, read_bundle_value};
+pub use marking::{TLP_EXTENSION_ID, Tlp};
+pub use object::{Body, Category, ExternalReference, GranularMarking, KillChainPhase, StixObject, category_of};
+pub use timestamp::Timestamp;
+
+/// A fresh STIX identifier for an object of `kind`: `kind--` and a random UUID.
+pub fn new_id(kind: &str) -> String {
+    format!("{kind}--{}", uuid::Uuid::new_v4())
+}
