@@ -190,6 +190,7 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Framework(cmd) => crate::framework::run(&global, cmd).await,
         Command::Assessment(cmd) => crate::assessment::run(&global, cmd).await,
         Command::Incident(cmd) => crate::incident::run(&global, cmd).await,
+        Command::Community(cmd) => crate::community::run(&global, cmd).await,
         Command::Audit(AuditCommand::Verify { org, json }) => audit_verify(&global, org, json).await,
         Command::Backup { out } => {
             let counts = open(&global).await?.backup(&out).await?;

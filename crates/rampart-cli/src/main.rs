@@ -6,6 +6,7 @@
 
 mod assessment;
 mod commands;
+mod community;
 mod cvss;
 mod demo;
 mod framework;
@@ -97,6 +98,9 @@ enum Command {
     /// Incidents: list, show, export.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
+    /// Communities of organisations that share under TLP 2.0.
+    #[command(subcommand)]
+    Community(community::CommunityCommand),
     /// Framework libraries: the built-in ones, loading your own, export.
     #[command(subcommand)]
     Framework(framework::FrameworkCommand),

@@ -30,6 +30,7 @@ pub mod regulatory_reports;
 pub mod risk;
 pub mod risk_matrix;
 pub mod score;
+pub mod sharing;
 pub mod tenancy;
 pub mod threat;
 pub mod validate;

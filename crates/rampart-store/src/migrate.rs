@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "incident_merges", include_str!("../migrations/0017_incident_merges.sql")),
     (18, "notifications", include_str!("../migrations/0018_notifications.sql")),
     (19, "incident_list_index", include_str!("../migrations/0019_incident_list_index.sql")),
+    (20, "communities", include_str!("../migrations/0020_communities.sql")),
 ];
 
 impl Store {

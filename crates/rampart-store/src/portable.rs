@@ -607,6 +607,47 @@ const TABLES: &[Table] = &[
         columns: &[("org_id", Text), ("mark", Text), ("marked_at", Int)],
     },
     Table {
+        name: "communities",
+        key: "id",
+        columns: &[("id", Text), ("name", Text), ("description", Text), ("created_by_org", Text), ("created_at", Int)],
+    },
+    Table {
+        name: "community_members",
+        key: "community_id, org_id",
+        columns: &[
+            ("community_id", Text),
+            ("org_id", Text),
+            ("role", Text),
+            ("state", Text),
+            ("invited_at", Int),
+            ("joined_at", Int),
+        ],
+    },
+    Table {
+        name: "community_connections",
+        key: "community_id, connected_id",
+        columns: &[("community_id", Text), ("connected_id", Text)],
+    },
+    Table { name: "org_clients", key: "org_id, client_org_id", columns: &[("org_id", Text), ("client_org_id", Text)] },
+    Table {
+        name: "shared_items",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("owner_org", Text),
+            ("community_id", Text),
+            ("kind", Text),
+            ("title", Text),
+            ("body", Text),
+            ("tlp", Text),
+            ("distribution", Text),
+            ("reach", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table { name: "shared_item_recipients", key: "item_id, org_id", columns: &[("item_id", Text), ("org_id", Text)] },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

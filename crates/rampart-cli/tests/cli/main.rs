@@ -602,3 +602,29 @@ cli_test!(assessments_export_as_oscal_that_trestle_accepts, |db| {
     assert!(text.contains("\"target-id\": \"ac-2.1\""), "findings name OSCAL's own control ids");
     trestle_validates(&ar, "assessment-results");
 });
+
+cli_test!(communities_are_set_up_from_the_command_line, |db| {
+    for (name, kind) in [("National CSIRT", "authority"), ("Alpha Hosting", "provider")] {
+        ok(&db.url, &["org", "create", name, "--kind", kind], None);
+    }
+    let created = ok(&db.url, &["community", "create", "Sector ISAC", "--owner", "National CSIRT", "--json"], None);
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    assert_eq!(created["owner"], "National CSIRT");
+    ok(&db.url, &["community", "add", "Sector ISAC", "--org", "Alpha Hosting", "--role", "reader"], None);
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&db.url, &["community", "list", "--org", "Alpha Hosting", "--json"], None)).unwrap();
+    assert_eq!(listed[0]["name"], "Sector ISAC");
+    assert_eq!((listed[0]["role"].as_str(), listed[0]["state"].as_str()), (Some("reader"), Some("active")));
+
+    let twice = rampart(&db.url, &["community", "add", "Sector ISAC", "--org", "Alpha Hosting"], None);
+    assert!(!twice.status.success() && stderr(&twice).contains("already in the community"), "{}", stderr(&twice));
+    let unknown = rampart(&db.url, &["community", "add", "Nope", "--org", "Alpha Hosting"], None);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no community named \"Nope\""));
+    let role =
+        rampart(&db.url, &["community", "add", "Sector ISAC", "--org", "National CSIRT", "--role", "boss"], None);
+    assert!(
+        !role.status.success() && stderr(&role).contains("`boss` is not one of: owner, contributor, reader"),
+        "{}",
+        stderr(&role)
+    );
+});

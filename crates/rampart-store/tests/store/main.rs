@@ -9,6 +9,7 @@ mod mappings;
 mod notifications;
 mod portable;
 mod risks;
+mod sharing;
 mod threats;
 mod vulnerabilities;
 

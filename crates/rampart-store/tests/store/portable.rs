@@ -32,6 +32,28 @@ async fn populate(store: &Store) {
     populate_assessment(store, &org, &admin, &a.id).await;
     populate_incidents(store, &org, &a.id).await;
     populate_notifications(store, &org).await;
+    populate_sharing(store, &org).await;
+}
+
+/// A row in every sharing table: communities, a member, a connection, a client, a RED item.
+async fn populate_sharing(store: &Store, org: &str) {
+    use rampart_domain::sharing::{Distribution, MemberRole};
+    let other = store.create_org(&ctx(), "Partner", rampart_domain::OrgKind::Consumer, None).await.unwrap().id;
+    let isac = store.create_community(&ctx(), org, "ISAC", "").await.unwrap().id;
+    let region = store.create_community(&ctx(), org, "Region", "").await.unwrap().id;
+    store.add_community_member(&ctx(), None, &isac, &other, MemberRole::Reader).await.unwrap();
+    store.connect_communities(&ctx(), org, &isac, &region).await.unwrap();
+    store.record_client(&ctx(), org, &other).await.unwrap();
+    let item = rampart_store::NewSharedItem {
+        community_id: isac,
+        kind: "advisory".into(),
+        title: "Patch the VPN".into(),
+        body: serde_json::json!({"severity": "high"}),
+        marking: rampart_domain::incident::Marking::Red,
+        distribution: Distribution::Community,
+        recipients: vec![other],
+    };
+    store.share_item(&ctx(), org, item).await.unwrap();
 }
 
 /// A row in every notification table: a channel, a delivery and a mark.

@@ -1,0 +1,167 @@
+//! Sharing within communities: who may see a shared item, from its TLP 2.0
+//! marking and the distribution its owner chose. docs/SHARING.md states the
+//! rule; the store enforces it in its queries, and a test checks the two
+//! agree for every marking, distribution and kind of viewer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Invalid;
+use crate::incident::Marking;
+
+named_enum! {
+    /// How far the owner sends an item.
+    Distribution, "distribution" {
+        /// It stays in the owner's organisation.
+        Organisation => "organisation",
+        /// The active members of the community it is shared in.
+        Community => "community",
+        /// Those, and the active members of the communities connected to it.
+        Connected => "connected",
+        /// Every organisation on this instance.
+        All => "all",
+    }
+}
+
+named_enum! {
+    /// What a member organisation may do in a community.
+    MemberRole, "role" {
+        /// Invites and removes members, connects communities, shares.
+        Owner => "owner",
+        /// Shares items.
+        Contributor => "contributor",
+        /// Sees what is shared.
+        Reader => "reader",
+    }
+}
+
+impl Distribution {
+    fn rank(self) -> u8 {
+        match self {
+            Distribution::Organisation => 0,
+            Distribution::Community => 1,
+            Distribution::Connected => 2,
+            Distribution::All => 3,
+        }
+    }
+
+    /// The narrower of two distributions.
+    pub fn min(self, other: Distribution) -> Distribution {
+        if self.rank() <= other.rank() { self } else { other }
+    }
+}
+
+/// How far an item actually reaches: its distribution, narrowed by its
+/// marking. CLEAR goes as far as the owner sends it; GREEN at most to the
+/// connected communities (a community, never the public); AMBER,
+/// AMBER+STRICT and RED at most to the item's own community.
+pub fn reach(marking: Marking, distribution: Distribution) -> Distribution {
+    let cap = match marking {
+        Marking::Clear => Distribution::All,
+        Marking::Green => Distribution::Connected,
+        Marking::Amber | Marking::AmberStrict | Marking::Red => Distribution::Community,
+    };
+    distribution.min(cap)
+}
+
+/// A forwarded copy never reaches further than the item it copies, nor is
+/// marked less strictly: the forwarded distribution is narrowed to the
+/// original's reach, and `connected` becomes `community` at each hop.
+pub fn forward(marking: Marking, original: Distribution, wanted: Distribution) -> Distribution {
+    let hop = match reach(marking, original) {
+        Distribution::Connected => Distribution::Community,
+        other => other,
+    };
+    wanted.min(hop)
+}
+
+/// What the rule needs to know of the world: memberships, connections, clients.
+pub trait SharingWorld {
+    /// An active member (invitations not yet accepted do not count).
+    fn is_member(&self, org: &str, community: &str) -> bool;
+    /// The communities connected to this one (either way round).
+    fn connected(&self, community: &str) -> Vec<String>;
+    /// The organisations that recorded `org` as their client.
+    fn providers_of(&self, org: &str) -> Vec<String>;
+    fn exists(&self, org: &str) -> bool;
+}
+
+/// A shared item as the rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub owner: String,
+    pub community: String,
+    pub marking: Marking,
+    pub distribution: Distribution,
+    /// For TLP:RED: the organisations named as recipients.
+    pub recipients: Vec<String>,
+}
+
+/// Whether `org` is among the organisations the item is sent to.
+fn in_audience(scope: &Scope, org: &str, world: &dyn SharingWorld) -> bool {
+    match reach(scope.marking, scope.distribution) {
+        Distribution::Organisation => false,
+        Distribution::Community => world.is_member(org, &scope.community),
+        Distribution::Connected => {
+            world.is_member(org, &scope.community)
+                || world.connected(&scope.community).iter().any(|c| world.is_member(org, c))
+        }
+        Distribution::All => world.exists(org),
+    }
+}
+
+/// The rule (docs/SHARING.md): the owner always sees its item; otherwise
+/// RED reaches the named recipients among the audience, AMBER+STRICT,
+/// GREEN and CLEAR the audience, AMBER the audience and the clients each
+/// organisation of it recorded.
+pub fn may_see(scope: &Scope, viewer: &str, world: &dyn SharingWorld) -> bool {
+    if viewer == scope.owner {
+        return true;
+    }
+    match scope.marking {
+        Marking::Red => scope.recipients.iter().any(|r| r == viewer) && in_audience(scope, viewer, world),
+        Marking::Amber => {
+            in_audience(scope, viewer, world) || world.providers_of(viewer).iter().any(|p| in_audience(scope, p, world))
+        }
+        Marking::AmberStrict | Marking::Green | Marking::Clear => in_audience(scope, viewer, world),
+    }
+}
+
+/// Checks what an owner asks for: RED names its recipients, others do not.
+pub fn check_recipients(marking: Marking, recipients: &[String]) -> Result<(), Invalid> {
+    match (marking, recipients.is_empty()) {
+        (Marking::Red, true) => Err(Invalid::new("recipients", "TLP:RED names the organisations it is for")),
+        (Marking::Red, false) | (_, true) => Ok(()),
+        (_, false) => Err(Invalid::new("recipients", "only TLP:RED names recipients; the others go by distribution")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marking_narrows_the_distribution() {
+        use Distribution::*;
+        assert_eq!(reach(Marking::Clear, All), All);
+        assert_eq!(reach(Marking::Green, All), Connected, "GREEN is for a community, never the public");
+        assert_eq!(reach(Marking::Amber, Connected), Community);
+        assert_eq!(reach(Marking::Red, All), Community);
+        assert_eq!(reach(Marking::Clear, Organisation), Organisation);
+    }
+
+    #[test]
+    fn forwarding_never_widens() {
+        use Distribution::*;
+        assert_eq!(forward(Marking::Green, Connected, All), Community, "connected narrows to community at each hop");
+        assert_eq!(forward(Marking::Clear, All, All), All);
+        assert_eq!(forward(Marking::Amber, Community, Connected), Community);
+        assert_eq!(forward(Marking::Clear, Organisation, All), Organisation);
+    }
+
+    #[test]
+    fn red_names_its_recipients() {
+        assert!(check_recipients(Marking::Red, &[]).is_err());
+        assert!(check_recipients(Marking::Red, &["b".into()]).is_ok());
+        assert!(check_recipients(Marking::Green, &["b".into()]).is_err());
+    }
+}

@@ -1,0 +1,193 @@
+//! Sharing: the store's queries decide visibility exactly as the rule of
+//! docs/SHARING.md (`rampart_domain::sharing::may_see`) does, for every
+//! marking, every distribution and every kind of viewer; and a community
+//! with only its owner never shows anyone else anything.
+
+use std::collections::BTreeSet;
+
+use rampart_domain::OrgKind;
+use rampart_domain::incident::Marking;
+use rampart_domain::sharing::{Distribution, MemberRole, Scope, SharingWorld, may_see};
+use rampart_store::{NewSharedItem, Store, StoreError, store_test};
+use serde_json::json;
+
+use crate::ctx;
+
+/// The same world as the store holds, for the rule in Rust.
+#[derive(Default)]
+struct World {
+    orgs: Vec<String>,
+    /// (org, community, active)
+    members: Vec<(String, String, bool)>,
+    connections: Vec<(String, String)>,
+    /// (provider, client)
+    clients: Vec<(String, String)>,
+}
+
+impl SharingWorld for World {
+    fn is_member(&self, org: &str, community: &str) -> bool {
+        self.members.iter().any(|(o, c, active)| o == org && c == community && *active)
+    }
+    fn connected(&self, community: &str) -> Vec<String> {
+        self.connections
+            .iter()
+            .filter_map(|(a, b)| {
+                if a == community {
+                    Some(b.clone())
+                } else if b == community {
+                    Some(a.clone())
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+    fn providers_of(&self, org: &str) -> Vec<String> {
+        self.clients.iter().filter(|(_, c)| c == org).map(|(p, _)| p.clone()).collect()
+    }
+    fn exists(&self, org: &str) -> bool {
+        self.orgs.iter().any(|o| o == org)
+    }
+}
+
+async fn org(store: &Store, world: &mut World, name: &str) -> String {
+    let id = store.create_org(&ctx(), name, OrgKind::Provider, None).await.unwrap().id;
+    world.orgs.push(id.clone());
+    id
+}
+
+store_test!(visibility_follows_the_rule_for_every_marking_distribution_and_viewer, |store| {
+    let mut w = World::default();
+    let owner = org(store, &mut w, "Owner CERT").await;
+    let member = org(store, &mut w, "Member").await;
+    let invited = org(store, &mut w, "Invited").await;
+    let recipient = org(store, &mut w, "Recipient").await;
+    let neighbour = org(store, &mut w, "Neighbour").await;
+    let client = org(store, &mut w, "Client of member").await;
+    let outsider = org(store, &mut w, "Outsider").await;
+    let outsiders_client = org(store, &mut w, "Client of outsider").await;
+    let lonely = org(store, &mut w, "Lonely").await;
+
+    let c = store.create_community(&ctx(), &owner, "Sector ISAC", "").await.unwrap().id;
+    let next_door = store.create_community(&ctx(), &owner, "Regional CSIRTs", "").await.unwrap().id;
+    let empty = store.create_community(&ctx(), &lonely, "Empty", "only its owner").await.unwrap().id;
+    w.members.extend([
+        (owner.clone(), c.clone(), true),
+        (owner.clone(), next_door.clone(), true),
+        (lonely.clone(), empty.clone(), true),
+    ]);
+    for (o, role) in [(&member, MemberRole::Contributor), (&recipient, MemberRole::Reader)] {
+        store.add_community_member(&ctx(), None, &c, o, role).await.unwrap();
+        w.members.push((o.clone(), c.clone(), true));
+    }
+    store.add_community_member(&ctx(), Some(&owner), &c, &invited, MemberRole::Reader).await.unwrap();
+    w.members.push((invited.clone(), c.clone(), false));
+    store.add_community_member(&ctx(), None, &next_door, &neighbour, MemberRole::Reader).await.unwrap();
+    w.members.push((neighbour.clone(), next_door.clone(), true));
+    store.connect_communities(&ctx(), &owner, &c, &next_door).await.unwrap();
+    w.connections.push((c.clone(), next_door.clone()));
+    store.record_client(&ctx(), &member, &client).await.unwrap();
+    store.record_client(&ctx(), &outsider, &outsiders_client).await.unwrap();
+    w.clients.extend([(member.clone(), client.clone()), (outsider.clone(), outsiders_client.clone())]);
+
+    let mut scopes = Vec::new();
+    for (sharer, community, red_for) in [(&owner, &c, &recipient), (&lonely, &empty, &lonely)] {
+        for marking in Marking::ALL {
+            for distribution in Distribution::ALL {
+                let recipients = if *marking == Marking::Red { vec![red_for.clone()] } else { vec![] };
+                let new = NewSharedItem {
+                    community_id: community.clone(),
+                    kind: "indicator".into(),
+                    title: format!("{marking} {distribution}"),
+                    body: json!({"pattern": "[ipv4-addr:value = '203.0.113.9']"}),
+                    marking: *marking,
+                    distribution: *distribution,
+                    recipients: recipients.clone(),
+                };
+                let item = store.share_item(&ctx(), sharer, new).await.unwrap();
+                let scope = Scope {
+                    owner: sharer.clone(),
+                    community: community.clone(),
+                    marking: *marking,
+                    distribution: *distribution,
+                    recipients,
+                };
+                scopes.push((item.id, scope));
+            }
+        }
+    }
+    assert_eq!(scopes.len(), 2 * 5 * 4);
+    for viewer in &w.orgs {
+        let seen: BTreeSet<String> =
+            store.visible_items(viewer, 1000).await.unwrap().into_iter().map(|i| i.id).collect();
+        let expected: BTreeSet<String> =
+            scopes.iter().filter(|(_, s)| may_see(s, viewer, &w)).map(|(id, _)| id.clone()).collect();
+        assert_eq!(seen, expected, "what {viewer} sees");
+        for (id, scope) in &scopes {
+            let one = store.shared_item(viewer, id).await;
+            assert_eq!(one.is_ok(), may_see(scope, viewer, &w), "{viewer} reading {id} alone");
+            if scope.community == empty && viewer != &lonely && scope.distribution != Distribution::All {
+                assert!(matches!(one, Err(StoreError::NotFound)), "a community of one leaks nothing");
+            }
+        }
+    }
+    // Spot checks of the rule itself, in words.
+    let sees = |viewer: &str, m: Marking, d: Distribution| {
+        scopes.iter().any(|(_, s)| s.community == c && s.marking == m && s.distribution == d && may_see(s, viewer, &w))
+    };
+    assert!(sees(&client, Marking::Amber, Distribution::Community), "AMBER reaches a member's clients");
+    assert!(!sees(&client, Marking::AmberStrict, Distribution::Community), "AMBER+STRICT does not");
+    assert!(!sees(&outsiders_client, Marking::Amber, Distribution::Community), "nor an outsider's clients");
+    assert!(!sees(&invited, Marking::Green, Distribution::Community), "an invitation is not a membership");
+    assert!(sees(&neighbour, Marking::Green, Distribution::Connected), "GREEN reaches connected communities");
+    assert!(!sees(&neighbour, Marking::Amber, Distribution::Connected), "AMBER stays in its community");
+    assert!(sees(&outsider, Marking::Clear, Distribution::All) && !sees(&outsider, Marking::Green, Distribution::All));
+    assert!(
+        sees(&recipient, Marking::Red, Distribution::Community)
+            && !sees(&member, Marking::Red, Distribution::Community)
+    );
+    assert!(!sees(&member, Marking::Clear, Distribution::Organisation));
+});
+
+store_test!(only_members_share_and_red_names_members, |store| {
+    let owner = store.create_org(&ctx(), "Owner", OrgKind::Authority, None).await.unwrap().id;
+    let reader = store.create_org(&ctx(), "Reader", OrgKind::Consumer, None).await.unwrap().id;
+    let outsider = store.create_org(&ctx(), "Outsider", OrgKind::Consumer, None).await.unwrap().id;
+    let c = store.create_community(&ctx(), &owner, "ISAC", "").await.unwrap().id;
+    assert!(matches!(store.create_community(&ctx(), &owner, "ISAC", "").await, Err(StoreError::Conflict(_))));
+    store.add_community_member(&ctx(), Some(&owner), &c, &reader, MemberRole::Reader).await.unwrap();
+    let new = |marking, recipients: Vec<String>| NewSharedItem {
+        community_id: c.clone(),
+        kind: "advisory".into(),
+        title: "Patch the VPN".into(),
+        body: json!({}),
+        marking,
+        distribution: Distribution::Community,
+        recipients,
+    };
+    let refused = store.share_item(&ctx(), &reader, new(Marking::Green, vec![])).await.unwrap_err();
+    assert!(matches!(refused, StoreError::NotFound), "an invited organisation is not a member yet: {refused}");
+    store.accept_community_invitation(&ctx(), &reader, &c).await.unwrap();
+    assert!(
+        matches!(store.share_item(&ctx(), &reader, new(Marking::Green, vec![])).await, Err(StoreError::Conflict(_))),
+        "readers read"
+    );
+    assert!(matches!(
+        store.share_item(&ctx(), &outsider, new(Marking::Green, vec![])).await,
+        Err(StoreError::NotFound)
+    ));
+    let bad = store.share_item(&ctx(), &owner, new(Marking::Red, vec![outsider.clone()])).await.unwrap_err();
+    assert!(matches!(bad, StoreError::Invalid(ref i) if i.field == "recipients[0]"), "{bad}");
+    assert!(matches!(store.share_item(&ctx(), &owner, new(Marking::Red, vec![])).await, Err(StoreError::Invalid(_))));
+    let item = store.share_item(&ctx(), &owner, new(Marking::Red, vec![reader.clone()])).await.unwrap();
+    assert_eq!(store.shared_item(&reader, &item.id).await.unwrap().title, "Patch the VPN");
+    assert!(
+        matches!(
+            store.add_community_member(&ctx(), Some(&reader), &c, &outsider, MemberRole::Reader).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "only owners invite"
+    );
+    let mine = store.communities_of(&reader).await.unwrap();
+    assert_eq!((mine[0].0.name.as_str(), mine[0].1.state.as_str()), ("ISAC", "active"));
+});
