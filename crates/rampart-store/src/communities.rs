@@ -53,6 +53,8 @@ pub struct NewSharedItem {
 pub struct SharedItem {
     pub id: String,
     pub owner_org: String,
+    pub owner_name: String,
+    pub community_name: String,
     pub community_id: String,
     pub kind: String,
     pub title: String,
@@ -64,6 +66,10 @@ pub struct SharedItem {
     pub created_by: String,
     pub created_at: i64,
 }
+
+/// Shared items with their owner's and community's names.
+const ITEMS: &str = "SELECT i.*, o.name AS owner_name, c.name AS community_name FROM shared_items i \
+     JOIN organisations o ON o.id = i.owner_org JOIN communities c ON c.id = i.community_id";
 
 fn community_from(r: &AnyRow) -> Result<Community> {
     Ok(Community {
@@ -79,6 +85,8 @@ fn item_from(r: &AnyRow) -> Result<SharedItem> {
     Ok(SharedItem {
         id: r.try_get("id")?,
         owner_org: r.try_get("owner_org")?,
+        owner_name: r.try_get("owner_name")?,
+        community_name: r.try_get("community_name")?,
         community_id: r.try_get("community_id")?,
         kind: r.try_get("kind")?,
         title: r.try_get("title")?,
@@ -387,7 +395,7 @@ impl Store {
         let state =
             json!({"community": new.community_id, "kind": kind, "tlp": new.marking, "distribution": new.distribution});
         audit::append(&mut tx, org_id, ctx, AuditEvent::new("share", "shared_item", &id, Some(&state))).await?;
-        let row = sqlx::query("SELECT * FROM shared_items WHERE id = $1").bind(&id).fetch_one(&mut *tx).await?;
+        let row = sqlx::query(&format!("{ITEMS} WHERE i.id = $1")).bind(&id).fetch_one(&mut *tx).await?;
         let item = item_from(&row)?;
         tx.commit().await?;
         Ok(item)
@@ -396,7 +404,7 @@ impl Store {
     /// The items `viewer` may see, newest first (at most `limit`).
     pub async fn visible_items(&self, viewer: &str, limit: i64) -> Result<Vec<SharedItem>> {
         let rows = sqlx::query(&format!(
-            "SELECT i.* FROM shared_items i WHERE {} ORDER BY i.created_at DESC, i.id DESC LIMIT $2",
+            "{ITEMS} WHERE {} ORDER BY i.created_at DESC, i.id DESC LIMIT $2",
             visible_to_viewer()
         ))
         .bind(viewer)
@@ -408,11 +416,37 @@ impl Store {
 
     /// One item, if `viewer` may see it; otherwise it does not exist for them.
     pub async fn shared_item(&self, viewer: &str, id: &str) -> Result<SharedItem> {
-        let row = sqlx::query(&format!("SELECT i.* FROM shared_items i WHERE {} AND i.id = $2", visible_to_viewer()))
+        let row = sqlx::query(&format!("{ITEMS} WHERE {} AND i.id = $2", visible_to_viewer()))
             .bind(viewer)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(item_from).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// The members of a community, for an organisation that is in it (invited or active).
+    pub async fn community_members(&self, viewer: &str, community_id: &str) -> Result<Vec<CommunityMember>> {
+        let rows = sqlx::query(
+            "SELECT m.*, o.name AS org_name FROM community_members m JOIN organisations o ON o.id = m.org_id \
+             WHERE m.community_id = $1 AND EXISTS (SELECT 1 FROM community_members v WHERE v.community_id = $1 AND v.org_id = $2) \
+             ORDER BY o.name",
+        )
+        .bind(community_id)
+        .bind(viewer)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        rows.iter()
+            .map(|r| {
+                Ok(CommunityMember {
+                    org_id: r.try_get("org_id")?,
+                    org_name: r.try_get("org_name")?,
+                    role: MemberRole::parse(&r.try_get::<String, _>("role")?)?,
+                    state: r.try_get("state")?,
+                })
+            })
+            .collect()
     }
 }

@@ -15,6 +15,7 @@ pub mod mappings;
 pub mod notifications;
 pub mod people;
 pub mod risks;
+pub mod sharing;
 pub mod threats;
 pub mod vulnerabilities;
 
@@ -42,6 +43,12 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
             "/api/v1/members/{user_id}",
             get(people::get_member).patch(people::update_member).delete(people::remove_member),
         )
+        .route("/api/v1/communities", get(sharing::communities).post(sharing::create_community))
+        .route("/api/v1/communities/{id}/members", get(sharing::members).post(sharing::add_member))
+        .route("/api/v1/communities/{id}/accept", post(sharing::accept))
+        .route("/api/v1/clients", post(sharing::add_client))
+        .route("/api/v1/shared-items", get(sharing::feed).post(sharing::share))
+        .route("/api/v1/shared-items/{id}", get(sharing::item))
         .route("/api/v1/notification-channels", get(notifications::channels).post(notifications::create_channel))
         .route(
             "/api/v1/notification-channels/{id}",

@@ -5,6 +5,7 @@
 mod assess;
 mod incidents;
 mod notifications;
+mod sharing;
 
 use serde_json::{Value, json};
 
@@ -40,7 +41,12 @@ const LINK: &[(u16, &str)] = &[(204, ""), (404, "Problem"), (409, "Problem")];
 
 /// Every operation of the API, in the order the API page lists them.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
-    OPERATIONS.iter().chain(assess::OPERATIONS).chain(incidents::OPERATIONS).chain(notifications::OPERATIONS)
+    OPERATIONS
+        .iter()
+        .chain(assess::OPERATIONS)
+        .chain(incidents::OPERATIONS)
+        .chain(notifications::OPERATIONS)
+        .chain(sharing::OPERATIONS)
 }
 
 const OPERATIONS: &[Operation] = &[
@@ -837,7 +843,8 @@ fn parameters(op: &Operation) -> Vec<Value> {
 
 fn all_schemas() -> Value {
     let mut all = schemas();
-    for more in [risk_schemas(), assess::schemas(), incidents::schemas(), notifications::schemas()] {
+    for more in [risk_schemas(), assess::schemas(), incidents::schemas(), notifications::schemas(), sharing::schemas()]
+    {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
         }

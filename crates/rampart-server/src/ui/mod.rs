@@ -23,6 +23,7 @@ mod risk_settings;
 mod risks;
 mod score_chart;
 mod session;
+mod sharing;
 mod threats;
 mod tree;
 mod vulnerabilities;
@@ -57,6 +58,10 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/settings/members", get(people::members).post(people::add_member))
         .route("/settings/members/{user_id}/role", post(people::change_role))
         .route("/settings/members/{user_id}/remove", post(people::remove_member))
+        .route("/sharing", get(sharing::show))
+        .route("/sharing/items/{id}", get(sharing::item))
+        .route("/sharing/{action}", post(sharing::act))
+        .route("/sharing/communities/{id}/{action}", post(sharing::community_act))
         .route("/settings/notifications", get(notifications::show))
         .route("/settings/notifications/channels", post(notifications::create))
         .route("/settings/notifications/channels/{id}/{action}", post(notifications::channel_action))

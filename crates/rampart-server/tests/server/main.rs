@@ -12,6 +12,7 @@ mod incidents;
 mod isolation;
 mod openapi;
 mod risks;
+mod sharing;
 mod threats;
 mod tls;
 mod ui;

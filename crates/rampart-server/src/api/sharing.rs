@@ -1,0 +1,199 @@
+//! Communities and shared items over the API. What an organisation may see
+//! of shared items is decided by the store's queries (docs/SHARING.md).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rampart_domain::incident::Marking;
+use rampart_domain::sharing::{Distribution, MemberRole};
+use rampart_domain::{Invalid, Permission};
+use rampart_store::{NewSharedItem, SharedItem};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::people::change_context;
+use super::{ApiJson, rfc3339};
+use crate::AppState;
+use crate::auth::ApiActor;
+use crate::error::{ApiError, Problem};
+use crate::middleware::RequestId;
+
+pub fn item_json(i: &SharedItem) -> Value {
+    json!({
+        "id": i.id, "owner": {"id": i.owner_org, "name": i.owner_name},
+        "community": {"id": i.community_id, "name": i.community_name}, "kind": i.kind, "title": i.title,
+        "body": i.body, "tlp": i.marking, "distribution": i.distribution, "reach": i.reach,
+        "created_by": i.created_by, "created_at": rfc3339(i.created_at)
+    })
+}
+
+pub async fn communities(State(state): State<AppState>, actor: ApiActor) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see communities")?;
+    let rows = state.store.communities_of(&actor.0.org_id).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|(c, m)| json!({"id": c.id, "name": c.name, "description": c.description, "role": m.role, "state": m.state}))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCommunity {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+pub async fn create_community(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    ApiJson(body): ApiJson<NewCommunity>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::ManageMembers, "create communities")?;
+    let ctx = change_context(&actor.0, &request_id);
+    let c = state.store.create_community(&ctx, &actor.0.org_id, &body.name, &body.description).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": c.id, "name": c.name, "description": c.description, "role": "owner", "state": "active"})),
+    )
+        .into_response())
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see communities")?;
+    let members = state.store.community_members(&actor.0.org_id, &id).await?;
+    Ok(Json(
+        members
+            .iter()
+            .map(|m| json!({"org_id": m.org_id, "name": m.org_name, "role": m.role, "state": m.state}))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invitation {
+    /// The organisation's exact name.
+    pub org: String,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// An owner of the community invites an organisation by its exact name.
+pub async fn invite(
+    state: &AppState,
+    ctx: &rampart_store::ChangeContext,
+    actor_org: &str,
+    community_id: &str,
+    (org, role): (&str, &str),
+) -> Result<(), Problem> {
+    let role = MemberRole::parse(if role.is_empty() { "contributor" } else { role })?;
+    let invited = state.store.org_by_name(org.trim()).await.map_err(|_| {
+        Problem::invalid(Invalid::new("org", "is not the exact name of an organisation on this instance"))
+    })?;
+    Ok(state.store.add_community_member(ctx, Some(actor_org), community_id, &invited.id, role).await?)
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Invitation>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::ManageMembers, "invite organisations")?;
+    let ctx = change_context(&actor.0, &request_id);
+    invite(&state, &ctx, &actor.0.org_id, &id, (&body.org, body.role.as_deref().unwrap_or(""))).await?;
+    Ok(StatusCode::CREATED)
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::ManageMembers, "accept invitations")?;
+    state.store.accept_community_invitation(&change_context(&actor.0, &request_id), &actor.0.org_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub org: String,
+}
+
+pub async fn add_client(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    ApiJson(body): ApiJson<Client>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::ManageMembers, "record clients")?;
+    let client = state.store.org_by_name(body.org.trim()).await.map_err(|_| {
+        Problem::invalid(Invalid::new("org", "is not the exact name of an organisation on this instance"))
+    })?;
+    state.store.record_client(&change_context(&actor.0, &request_id), &actor.0.org_id, &client.id).await?;
+    Ok(StatusCode::CREATED)
+}
+
+pub async fn feed(State(state): State<AppState>, actor: ApiActor) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see shared items")?;
+    Ok(Json(state.store.visible_items(&actor.0.org_id, 500).await?.iter().map(item_json).collect()))
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(Permission::Read, "see shared items")?;
+    Ok(Json(item_json(&state.store.shared_item(&actor.0.org_id, &id).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareBody {
+    pub community_id: String,
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: Value,
+    pub tlp: String,
+    pub distribution: String,
+    #[serde(default)]
+    pub recipients: Vec<String>,
+}
+
+impl ShareBody {
+    pub fn checked(self) -> Result<NewSharedItem, Problem> {
+        Ok(NewSharedItem {
+            community_id: self.community_id,
+            kind: self.kind,
+            title: self.title,
+            body: self.body,
+            marking: Marking::parse(self.tlp.trim())?,
+            distribution: Distribution::parse(self.distribution.trim())?,
+            recipients: self.recipients,
+        })
+    }
+}
+
+pub async fn share(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    ApiJson(body): ApiJson<ShareBody>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Edit, "share items")?;
+    let item = state.store.share_item(&change_context(&actor.0, &request_id), &actor.0.org_id, body.checked()?).await?;
+    Ok((StatusCode::CREATED, Json(item_json(&item))).into_response())
+}

@@ -1,0 +1,129 @@
+//! Communities and shared items (docs/SHARING.md).
+
+use serde_json::{Value, json};
+
+use super::{Operation, object, op, string, time};
+
+pub const OPERATIONS: &[Operation] = &[
+    op(
+        "get",
+        "/api/v1/communities",
+        "The communities the organisation is in, with its role and state (invited or active).",
+        "read",
+        None,
+        &[(200, "CommunityList")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/communities",
+        "Create a community; the organisation becomes its owner.",
+        "admin",
+        Some("NewCommunity"),
+        &[(201, "Community"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/communities/{id}/members",
+        "The members of a community the organisation is in.",
+        "read",
+        None,
+        &[(200, "MemberList"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/communities/{id}/members",
+        "An owner of the community invites an organisation by its exact name; it counts once it accepts.",
+        "admin",
+        Some("Invitation"),
+        &[(201, ""), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/communities/{id}/accept",
+        "Accept the organisation's invitation to a community.",
+        "admin",
+        None,
+        &[(204, ""), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/clients",
+        "Record an organisation (by exact name) as a client: TLP:AMBER items this organisation receives reach it too.",
+        "admin",
+        Some("ClientBody"),
+        &[(201, ""), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/shared-items",
+        "The shared items the organisation may see (docs/SHARING.md), newest first, at most 500.",
+        "read",
+        None,
+        &[(200, "SharedItemList")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/shared-items",
+        "Share an item in a community the organisation contributes to, under a TLP 2.0 marking and a distribution; TLP:RED names its recipients (organisation ids of active members).",
+        "edit",
+        Some("NewSharedItem"),
+        &[(201, "SharedItem"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/shared-items/{id}",
+        "One shared item, if the organisation may see it (404 otherwise).",
+        "read",
+        None,
+        &[(200, "SharedItem"), (404, "Problem")],
+        false,
+    ),
+];
+
+fn tlp() -> Value {
+    json!({"type": "string", "enum": ["clear", "green", "amber", "amber+strict", "red"]})
+}
+
+fn distribution() -> Value {
+    json!({"type": "string", "enum": ["organisation", "community", "connected", "all"]})
+}
+
+pub fn schemas() -> Value {
+    let roles = json!({"type": "string", "enum": ["owner", "contributor", "reader"]});
+    let community = object(
+        &["id", "name", "role", "state"],
+        json!({
+            "id": string(), "name": string(), "description": string(), "role": roles,
+            "state": {"type": "string", "enum": ["invited", "active"]}
+        }),
+    );
+    let named = object(&["id", "name"], json!({"id": string(), "name": string()}));
+    json!({
+        "Community": community,
+        "CommunityList": {"type": "array", "items": {"$ref": "#/components/schemas/Community"}},
+        "NewCommunity": object(&["name"], json!({"name": {"type": "string", "maxLength": 120}, "description": {"type": "string", "maxLength": 4000}})),
+        "MemberList": {"type": "array", "items": object(&["org_id", "name", "role", "state"], json!({"org_id": string(), "name": string(), "role": roles, "state": string()}))},
+        "Invitation": object(&["org"], json!({"org": {"type": "string", "description": "The organisation's exact name"}, "role": roles})),
+        "ClientBody": object(&["org"], json!({"org": {"type": "string", "description": "The client organisation's exact name"}})),
+        "NewSharedItem": object(&["community_id", "kind", "title", "tlp", "distribution"], json!({
+            "community_id": string(), "kind": {"type": "string", "description": "advisory, indicator, incident-summary, sighting, report, …"},
+            "title": {"type": "string", "maxLength": 120}, "body": {"description": "Any JSON, at most 1 MiB: a STIX object, an advisory's fields"},
+            "tlp": tlp(), "distribution": distribution(), "recipients": {"type": "array", "items": string(), "description": "TLP:RED only"}
+        })),
+        "SharedItem": object(&["id", "owner", "community", "kind", "title", "tlp", "distribution", "reach"], json!({
+            "id": string(), "owner": named.clone(), "community": named, "kind": string(), "title": string(), "body": {},
+            "tlp": tlp(), "distribution": distribution(),
+            "reach": {"type": "string", "enum": ["organisation", "community", "connected", "all"], "description": "The distribution narrowed by the marking"},
+            "created_by": string(), "created_at": time()
+        })),
+        "SharedItemList": {"type": "array", "items": {"$ref": "#/components/schemas/SharedItem"}},
+    })
+}

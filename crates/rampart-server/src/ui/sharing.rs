@@ -1,0 +1,260 @@
+//! Sharing: the organisation's communities (invitations to accept, members,
+//! inviting), its clients, the feed of what it may see (decided by the
+//! store, docs/SHARING.md), and sharing an item.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rampart_domain::Permission;
+use rampart_domain::incident::Marking;
+use rampart_domain::sharing::Distribution;
+use serde::Deserialize;
+
+use super::assessments::Pairs;
+use super::{CsrfForm, PageError, Shell, change_context, display_time, org_session, render};
+use crate::AppState;
+use crate::api::sharing::ShareBody;
+use crate::auth::OrgSession;
+use crate::error::Problem;
+use crate::middleware::RequestId;
+
+struct CommunityRow {
+    id: String,
+    name: String,
+    description: String,
+    role: &'static str,
+    state: String,
+    /// (name, role, state)
+    members: Vec<(String, &'static str, String)>,
+}
+
+struct ItemRow {
+    id: String,
+    title: String,
+    kind: String,
+    tlp: &'static str,
+    /// The TLP as a CSS class name: `amber-strict` for AMBER+STRICT.
+    tlp_class: String,
+    community: String,
+    owner: String,
+    reach: &'static str,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "sharing.html")]
+struct SharingPage {
+    shell: Shell,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    communities: Vec<CommunityRow>,
+    items: Vec<ItemRow>,
+    markings: Vec<&'static str>,
+    distributions: Vec<&'static str>,
+    can_admin: bool,
+    can_edit: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    notice: Option<String>,
+}
+
+fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "created" => "The community was created; your organisation owns it.",
+        "invited" => "The organisation was invited; it counts once it accepts.",
+        "accepted" => "Your organisation is now a member.",
+        "client" => "The client was recorded: TLP:AMBER items your organisation receives reach it too.",
+        "shared" => "The item was shared.",
+        _ => return None,
+    })
+}
+
+async fn page(
+    state: &AppState,
+    org: &OrgSession,
+    code: Option<&str>,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let org_id = &org.actor.org_id;
+    let mut communities = Vec::new();
+    for (c, m) in state.store.communities_of(org_id).await? {
+        let members = state.store.community_members(org_id, &c.id).await?;
+        communities.push(CommunityRow {
+            members: members.into_iter().map(|x| (x.org_name, x.role.as_str(), x.state)).collect(),
+            id: c.id,
+            name: c.name,
+            description: c.description,
+            role: m.role.as_str(),
+            state: m.state,
+        });
+    }
+    let items = state.store.visible_items(org_id, 200).await?;
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.0);
+    Ok(render(
+        status,
+        &SharingPage {
+            shell: Shell::of(state, &org.browser, "Sharing", "sharing").await?,
+            notice: notice(code),
+            error: error.map(|e| e.1),
+            communities,
+            items: items
+                .into_iter()
+                .map(|i| ItemRow {
+                    tlp: i.marking.as_str(),
+                    tlp_class: i.marking.as_str().replace('+', "-"),
+                    reach: i.reach.as_str(),
+                    created: display_time(i.created_at),
+                    id: i.id,
+                    title: i.title,
+                    kind: i.kind,
+                    community: i.community_name,
+                    owner: i.owner_name,
+                })
+                .collect(),
+            markings: Marking::ALL.iter().map(|m| m.as_str()).collect(),
+            distributions: Distribution::ALL.iter().map(|d| d.as_str()).collect(),
+            can_admin: org.actor.can(Permission::ManageMembers),
+            can_edit: org.actor.can(Permission::Edit),
+        },
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    org: OrgSession,
+    Query(p): Query<Params>,
+) -> Result<Response, PageError> {
+    page(&state, &org, p.notice.as_deref(), None).await
+}
+
+async fn done(
+    state: &AppState,
+    org: &OrgSession,
+    outcome: Result<&'static str, Problem>,
+) -> Result<Response, PageError> {
+    super::after_change(outcome, "/sharing", |e| page(state, org, None, Some(e))).await
+}
+
+/// `/sharing/{action}`: create a community, record a client, share an item.
+pub async fn act(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(action): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    let (f, ctx, org_id) = (form.form, change_context(&org, &rid), org.actor.org_id.clone());
+    let outcome = async {
+        match action.as_str() {
+            "communities" => {
+                org.require(Permission::ManageMembers, "create communities")?;
+                state.store.create_community(&ctx, &org_id, &f.get("name"), &f.get("description")).await?;
+                Ok("created")
+            }
+            "clients" => {
+                org.require(Permission::ManageMembers, "record clients")?;
+                let client = state.store.org_by_name(f.get("org").trim()).await.map_err(|_| {
+                    Problem::invalid(rampart_domain::Invalid::new(
+                        "org",
+                        "is not the exact name of an organisation on this instance",
+                    ))
+                })?;
+                state.store.record_client(&ctx, &org_id, &client.id).await?;
+                Ok("client")
+            }
+            "items" => {
+                org.require(Permission::Edit, "share items")?;
+                let mut recipients = Vec::new();
+                for name in f.get("recipients").split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let o = state.store.org_by_name(name).await.map_err(|_| {
+                        Problem::invalid(rampart_domain::Invalid::new(
+                            "recipients",
+                            format!("{name:?} is not an organisation on this instance"),
+                        ))
+                    })?;
+                    recipients.push(o.id);
+                }
+                let text = f.get("body");
+                let body = if text.trim().is_empty() {
+                    serde_json::json!({})
+                } else {
+                    serde_json::from_str(&text).unwrap_or_else(|_| serde_json::json!({"text": text}))
+                };
+                let share = ShareBody {
+                    community_id: f.get("community_id"),
+                    kind: f.get("kind"),
+                    title: f.get("title"),
+                    body,
+                    tlp: f.get("tlp"),
+                    distribution: f.get("distribution"),
+                    recipients,
+                };
+                state.store.share_item(&ctx, &org_id, share.checked()?).await?;
+                Ok("shared")
+            }
+            _ => Err(Problem::not_found()),
+        }
+    }
+    .await;
+    done(&state, &org, outcome).await
+}
+
+/// `/sharing/communities/{id}/{action}`: invite an organisation, accept an invitation.
+pub async fn community_act(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path((id, action)): Path<(String, String)>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::ManageMembers, "manage the organisation's communities")?;
+    let ctx = change_context(&org, &rid);
+    let outcome = match action.as_str() {
+        "invite" => {
+            let role = form.form.get("role");
+            crate::api::sharing::invite(&state, &ctx, &org.actor.org_id, &id, (&form.form.get("org"), &role))
+                .await
+                .map(|()| "invited")
+        }
+        "accept" => state
+            .store
+            .accept_community_invitation(&ctx, &org.actor.org_id, &id)
+            .await
+            .map(|()| "accepted")
+            .map_err(Problem::from),
+        _ => Err(Problem::not_found()),
+    };
+    done(&state, &org, outcome).await
+}
+
+#[derive(Template)]
+#[template(path = "shared_item.html")]
+struct ItemPage {
+    shell: Shell,
+    item: rampart_store::SharedItem,
+    body: String,
+    created: String,
+    tlp_class: String,
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    org: OrgSession,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let item = state.store.shared_item(&org.actor.org_id, &id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &ItemPage {
+            shell: Shell::of(&state, &org.browser, &item.title, "sharing").await?,
+            body: serde_json::to_string_pretty(&item.body).unwrap_or_default(),
+            created: display_time(item.created_at),
+            tlp_class: item.marking.as_str().replace('+', "-"),
+            item,
+        },
+    ))
+}

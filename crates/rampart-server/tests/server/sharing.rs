@@ -1,0 +1,102 @@
+//! Sharing through the pages and the API: an authority's community, an
+//! invitation accepted, an AMBER advisory seen by the member and its client
+//! and by nobody else.
+
+use axum::http::StatusCode;
+use rampart_store::store_test;
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::{PASSWORD, TestApp};
+
+store_test!(an_authority_shares_an_amber_advisory_with_its_community, |store| {
+    let app = TestApp::new(store);
+    let authority = app.org("National CSIRT").await;
+    let alpha = app.org("Alpha Hosting").await;
+    let beta = app.org("Beta Bank").await;
+    let client = app.org("Alpha Client").await;
+
+    let mut csirt = Browser::new(&app);
+    csirt.login(&authority.admin.email, PASSWORD).await;
+    let page = csirt.get("/sharing").await;
+    assert!(page.html.contains("in no community yet"));
+    let csrf = page.csrf();
+    csirt
+        .post(
+            "/sharing/communities",
+            &[("csrf_token", &csrf), ("name", "Hosting ISAC"), ("description", "Providers and the CSIRT")],
+        )
+        .await;
+    let (_, _, mine) = app.api("GET", "/api/v1/communities", Some(&authority.admin.token), None).await;
+    let community = mine[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(mine[0]["role"], "owner");
+    let invited = csirt
+        .post(
+            &format!("/sharing/communities/{community}/invite"),
+            &[("csrf_token", &csrf), ("org", "Alpha Hosting"), ("role", "reader")],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER);
+    let unknown = csirt
+        .post(&format!("/sharing/communities/{community}/invite"), &[("csrf_token", &csrf), ("org", "Nobody")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let advisory = json!({"community_id": community, "kind": "advisory", "title": "Patch the VPN concentrators now",
+                          "body": {"severity": "critical", "affected": ["VPN 9.1"], "action": "upgrade to 9.2"},
+                          "tlp": "amber", "distribution": "community"});
+    let (status, ..) =
+        app.api("POST", "/api/v1/shared-items", Some(&authority.viewer.token), Some(advisory.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "viewers do not share");
+    let (status, _, item) =
+        app.api("POST", "/api/v1/shared-items", Some(&authority.analyst.token), Some(advisory)).await;
+    assert_eq!(status, StatusCode::CREATED, "{item}");
+    let id = item["id"].as_str().unwrap().to_string();
+
+    let feed = |token: String| {
+        let app = &app;
+        async move { app.api("GET", "/api/v1/shared-items", Some(&token), None).await.2 }
+    };
+    assert_eq!(feed(alpha.viewer.token.clone()).await, json!([]), "an invitation is not a membership");
+    let mut alpha_admin = Browser::new(&app);
+    alpha_admin.login(&alpha.admin.email, PASSWORD).await;
+    let page = alpha_admin.get("/sharing").await;
+    assert!(page.html.contains("Accept the invitation"));
+    alpha_admin.post(&format!("/sharing/communities/{community}/accept"), &[("csrf_token", &page.csrf())]).await;
+    let seen = feed(alpha.viewer.token.clone()).await;
+    assert_eq!(seen[0]["title"], "Patch the VPN concentrators now");
+    assert_eq!((seen[0]["tlp"].as_str(), seen[0]["owner"]["name"].as_str()), (Some("amber"), Some("National CSIRT")));
+    let page = alpha_admin.get("/sharing").await;
+    assert!(page.html.contains("TLP:AMBER") && page.html.contains("Patch the VPN concentrators now"));
+    let item_page = alpha_admin.get(&format!("/sharing/items/{id}")).await;
+    assert!(item_page.html.contains("upgrade to 9.2"));
+
+    assert_eq!(feed(client.viewer.token.clone()).await, json!([]));
+    let (status, ..) =
+        app.api("POST", "/api/v1/clients", Some(&alpha.admin.token), Some(json!({"org": "Alpha Client"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(feed(client.viewer.token.clone()).await[0]["id"], id.as_str(), "AMBER reaches the member's clients");
+
+    assert_eq!(feed(beta.admin.token.clone()).await, json!([]), "a non-member sees nothing");
+    let (status, ..) = app.api("GET", &format!("/api/v1/shared-items/{id}"), Some(&beta.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, ..) =
+        app.api("GET", &format!("/api/v1/communities/{community}/members"), Some(&beta.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nor who is in the community");
+    let mut beta_admin = Browser::new(&app);
+    beta_admin.login(&beta.admin.email, PASSWORD).await;
+    let page = beta_admin.get(&format!("/sharing/items/{id}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+
+    let red =
+        json!({"community_id": community, "kind": "advisory", "title": "x", "tlp": "red", "distribution": "community"});
+    let (status, _, problem) = app.api("POST", "/api/v1/shared-items", Some(&authority.analyst.token), Some(red)).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("recipients"))
+    );
+    let (status, ..) = app
+        .api("POST", "/api/v1/shared-items", Some(&alpha.analyst.token), Some(json!({"community_id": community, "kind": "advisory", "title": "y", "tlp": "green", "distribution": "community"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a reader of the community does not share in it");
+});
