@@ -54,7 +54,8 @@ struct SharingPage {
     markings: Vec<&'static str>,
     distributions: Vec<&'static str>,
     can_admin: bool,
-    can_edit: bool,
+    /// May share: an analyst or admin of an organisation that contributes to a community.
+    can_share: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +94,7 @@ async fn page(
         });
     }
     let items = state.store.visible_items(org_id, 200).await?;
+    let contributes = communities.iter().any(|c| c.state == "active" && c.role != "reader");
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.0);
     Ok(render(
         status,
@@ -118,7 +120,7 @@ async fn page(
             markings: Marking::ALL.iter().map(|m| m.as_str()).collect(),
             distributions: Distribution::ALL.iter().map(|d| d.as_str()).collect(),
             can_admin: org.actor.can(Permission::ManageMembers),
-            can_edit: org.actor.can(Permission::Edit),
+            can_share: org.actor.can(Permission::Edit) && contributes,
         },
     ))
 }

@@ -394,3 +394,61 @@ async fn an_analyst_reports_triages_contains_and_closes_an_incident() {
     let outcome = handle_incident(&session.client, &session.base, &alpha.analyst.email, &session).await;
     session.finish("incident", outcome).await;
 }
+
+/// An authority shares an AMBER advisory in its community; a member's
+/// analyst sees it in the feed; a non-member's does not.
+async fn share_advisory(c: &Client, base: &str, people: (&str, &str, &str), session: &Session) -> Flow {
+    let (authority, member, outsider) = people;
+    let login = |who: &'static str, email: String| async move {
+        c.goto(&format!("{base}/login")).await?;
+        fill(c, "#email", &email).await?;
+        fill(c, "#password", PASSWORD).await?;
+        c.find(Locator::Css("form[action='/login'] button")).await?.click().await?;
+        expect_text(c, "main h1", who).await
+    };
+    let logout = || async {
+        c.find(Locator::Css("form[action='/logout'] button")).await?.click().await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    };
+    login("National CSIRT", authority.to_string()).await?;
+    c.find(Locator::LinkText("Sharing")).await?.click().await?;
+    expect_text(c, "main h1", "Sharing").await?;
+    fill(c, "#s-title", "Patch the VPN concentrators now").await?;
+    c.find(Locator::Css("#s-tlp")).await?.select_by_value("amber").await?;
+    fill(c, "#s-body", "{\"severity\": \"critical\", \"action\": \"upgrade to 9.2\"}").await?;
+    c.find(Locator::Css("form[action='/sharing/items'] button")).await?.click().await?;
+    expect_text(c, ".notice", "The item was shared").await?;
+    expect_text(c, "main table", "TLP:AMBER").await?;
+    logout().await?;
+    login("Alpha Hosting", member.to_string()).await?;
+    c.goto(&format!("{base}/sharing")).await?;
+    expect_text(c, "main table", "Patch the VPN concentrators now").await?;
+    session.screenshot("sharing-feed").await;
+    logout().await?;
+    login("Beta Bank", outsider.to_string()).await?;
+    c.goto(&format!("{base}/sharing")).await?;
+    expect_text(c, "main", "Nothing shared with your organisation yet").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authority_shares_an_amber_advisory_a_member_sees_it_a_non_member_does_not() {
+    if !enabled("browser end-to-end") {
+        return;
+    }
+    let session = Session::start("e2e-sharing").await;
+    let app = TestApp::new(&session.db.store);
+    let authority = app.org("National CSIRT").await;
+    let alpha = app.org("Alpha Hosting").await;
+    let beta = app.org("Beta Bank").await;
+    let ctx = ChangeContext::new("setup", "setup");
+    let store = &session.db.store;
+    let isac = store.create_community(&ctx, &authority.id, "Hosting ISAC", "").await.unwrap();
+    store
+        .add_community_member(&ctx, None, &isac.id, &alpha.id, rampart_domain::sharing::MemberRole::Reader)
+        .await
+        .unwrap();
+    let people = (authority.analyst.email.as_str(), alpha.analyst.email.as_str(), beta.analyst.email.as_str());
+    let outcome = share_advisory(&session.client, &session.base, people, &session).await;
+    session.finish("sharing", outcome).await;
+}
