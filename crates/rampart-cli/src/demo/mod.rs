@@ -243,6 +243,45 @@ async fn add_risks(
     Ok(())
 }
 
+/// The CSIRT's community with the provider and the retailer, and what it shares.
+async fn add_community(store: &Store, ctx: &ChangeContext, org_ids: &[String]) -> anyhow::Result<()> {
+    use rampart_domain::incident::Marking;
+    use rampart_domain::sharing::{Distribution, MemberRole};
+    let isac = store
+        .create_community(
+            ctx,
+            &org_ids[0],
+            "Demo Sector ISAC",
+            "The national CSIRT with the providers and users it serves",
+        )
+        .await?;
+    store.add_community_member(ctx, None, &isac.id, &org_ids[1], MemberRole::Contributor).await?;
+    store.add_community_member(ctx, None, &isac.id, &org_ids[2], MemberRole::Reader).await?;
+    let share = |kind: &str, title: &str, body: serde_json::Value, marking| rampart_store::NewSharedItem {
+        community_id: isac.id.clone(),
+        kind: kind.into(),
+        title: title.into(),
+        body,
+        marking,
+        distribution: Distribution::Community,
+        recipients: Vec::new(),
+    };
+    let advisory = serde_json::json!({"severity": "critical", "affected": ["VPN concentrators before 9.2"],
+        "action": "Upgrade to 9.2 and rotate the VPN credentials", "references": ["https://nvd.nist.gov/vuln/detail/CVE-2024-3400"]});
+    store
+        .share_item(ctx, &org_ids[0], share("advisory", "Patch the VPN concentrators now", advisory, Marking::Amber))
+        .await?;
+    let indicator = serde_json::json!({"type": "indicator", "spec_version": "2.1", "pattern": "[ipv4-addr:value = '203.0.113.66']", "pattern_type": "stix"});
+    store
+        .share_item(
+            ctx,
+            &org_ids[1],
+            share("indicator", "Ransomware C2 seen at the provider", indicator, Marking::Green),
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     if store.org_by_name(ORGS[0].0).await.is_ok() {
         println!("the demo organisations already exist; nothing to do");
@@ -288,6 +327,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     }
     assessment::add(store, &ctx, &org_ids[1], &omar.user_id, &hana.id).await?;
     incidents::add(store, &ctx, &org_ids[1]).await?;
+    add_community(store, &ctx, &org_ids).await?;
     let alice = store.user_by_email(PEOPLE[0].0).await?;
     store
         .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
@@ -306,6 +346,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     println!("every organisation has the built-in frameworks and their mappings loaded; the hosting");
     println!("provider's ISO/IEC 27032 self-assessment is in progress and lends results to");
     println!("ISO/IEC 27001 and NIST CSF (under Assessments and on the dashboard); its incidents are");
-    println!("in several phases with their NIS2 and GDPR clocks running (under Incidents)");
+    println!("in several phases with their NIS2 and GDPR clocks running (under Incidents); the");
+    println!("CSIRT's community shares an AMBER advisory and a GREEN indicator with both (under Sharing)");
     Ok(ExitCode::SUCCESS)
 }

@@ -232,6 +232,10 @@ cli_test!(the_demo_fills_a_community_once, |db| {
     );
     let frameworks = db.store.list_frameworks(&provider.id, &Default::default()).await.unwrap().items;
     assert_eq!(frameworks.len(), 3, "every built-in framework is loaded");
+    let retailer = db.store.org_by_name("Demo Retail Co").await.unwrap();
+    let shared: Vec<String> =
+        db.store.visible_items(&retailer.id, 10).await.unwrap().into_iter().map(|i| i.title).collect();
+    assert_eq!(shared.len(), 2, "the ISAC shares an advisory and an indicator with its members: {shared:?}");
 
     let listed: serde_json::Value =
         serde_json::from_str(&ok(&db.url, &["assessment", "list", "--org", "Demo Hosting Provider", "--json"], None))
