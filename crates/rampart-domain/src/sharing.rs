@@ -165,3 +165,69 @@ mod tests {
         assert!(check_recipients(Marking::Green, &["b".into()]).is_err());
     }
 }
+
+named_enum! {
+    /// How urgent an advisory is.
+    AdvisorySeverity, "severity" {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
+}
+
+/// What an authority or provider warns its community of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advisory {
+    pub severity: AdvisorySeverity,
+    /// Affected products, one each.
+    pub affected: Vec<String>,
+    /// What members should do.
+    pub actions: String,
+    /// http(s) addresses for more.
+    pub references: Vec<String>,
+}
+
+impl Advisory {
+    pub fn check(mut self) -> Result<Advisory, Invalid> {
+        self.affected = self.affected.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+        if self.affected.len() > 100 || self.affected.iter().any(|a| a.chars().count() > 200) {
+            return Err(Invalid::new("affected", "at most 100 products of at most 200 characters"));
+        }
+        self.actions = crate::validate::optional_text("actions", &self.actions, 8000)?;
+        if self.actions.is_empty() {
+            return Err(Invalid::new("actions", "is required: say what members should do"));
+        }
+        self.references = self.references.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+        for (i, r) in self.references.iter().enumerate() {
+            if !(r.starts_with("https://") || r.starts_with("http://"))
+                || r.len() > 2000
+                || r.contains(char::is_whitespace)
+            {
+                return Err(Invalid::new(format!("references[{i}]"), "must be an http or https address"));
+            }
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod advisory_tests {
+    use super::*;
+
+    #[test]
+    fn an_advisory_says_what_to_do_and_where_to_read_more() {
+        let a = Advisory {
+            severity: AdvisorySeverity::Critical,
+            affected: vec![" VPN 9.1 ".into(), "".into()],
+            actions: "Upgrade to 9.2".into(),
+            references: vec!["https://nvd.nist.gov/vuln/detail/CVE-2024-3400".into()],
+        };
+        assert_eq!(a.clone().check().unwrap().affected, ["VPN 9.1"]);
+        assert_eq!(Advisory { actions: " ".into(), ..a.clone() }.check().unwrap_err().field, "actions");
+        assert_eq!(
+            Advisory { references: vec!["javascript:alert(1)".into()], ..a }.check().unwrap_err().field,
+            "references[0]"
+        );
+    }
+}

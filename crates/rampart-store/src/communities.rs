@@ -449,4 +449,45 @@ impl Store {
             })
             .collect()
     }
+
+    /// A member acknowledges an item shared with it (once; again changes nothing).
+    pub async fn acknowledge_item(&self, ctx: &ChangeContext, viewer: &str, id: &str) -> Result<()> {
+        let item = self.shared_item(viewer, id).await?;
+        if item.owner_org == viewer {
+            return Err(StoreError::Conflict("the owner of an item does not acknowledge it".into()));
+        }
+        let mut tx = self.write_tx().await?;
+        let fresh = sqlx::query(
+            "INSERT INTO shared_item_acks (item_id, org_id, acknowledged_by, acknowledged_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(viewer)
+        .bind(&ctx.actor)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        if fresh.rows_affected() == 1 {
+            audit::append(&mut tx, viewer, ctx, AuditEvent::new("share.acknowledge", "shared_item", id, None)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The acknowledgements of an item: all of them for its owner, the
+    /// viewer's own for anyone else who may see it. (organisation, by whom, when)
+    pub async fn acknowledgements(&self, viewer: &str, id: &str) -> Result<Vec<(String, String, i64)>> {
+        let item = self.shared_item(viewer, id).await?;
+        let rows = sqlx::query(
+            "SELECT o.name, a.acknowledged_by, a.acknowledged_at FROM shared_item_acks a JOIN organisations o ON o.id = a.org_id \
+             WHERE a.item_id = $1 AND ($2 = 1 OR a.org_id = $3) ORDER BY a.acknowledged_at",
+        )
+        .bind(id)
+        .bind(i64::from(item.owner_org == viewer))
+        .bind(viewer)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("acknowledged_by")?, r.try_get("acknowledged_at")?)))
+            .collect()
+    }
 }

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "notifications", include_str!("../migrations/0018_notifications.sql")),
     (19, "incident_list_index", include_str!("../migrations/0019_incident_list_index.sql")),
     (20, "communities", include_str!("../migrations/0020_communities.sql")),
+    (21, "acknowledgements", include_str!("../migrations/0021_acknowledgements.sql")),
 ];
 
 impl Store {

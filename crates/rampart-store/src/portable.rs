@@ -648,6 +648,11 @@ const TABLES: &[Table] = &[
     },
     Table { name: "shared_item_recipients", key: "item_id, org_id", columns: &[("item_id", Text), ("org_id", Text)] },
     Table {
+        name: "shared_item_acks",
+        key: "item_id, org_id",
+        columns: &[("item_id", Text), ("org_id", Text), ("acknowledged_by", Text), ("acknowledged_at", Int)],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

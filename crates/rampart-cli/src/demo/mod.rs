@@ -266,8 +266,14 @@ async fn add_community(store: &Store, ctx: &ChangeContext, org_ids: &[String]) -
         distribution: Distribution::Community,
         recipients: Vec::new(),
     };
-    let advisory = serde_json::json!({"severity": "critical", "affected": ["VPN concentrators before 9.2"],
-        "action": "Upgrade to 9.2 and rotate the VPN credentials", "references": ["https://nvd.nist.gov/vuln/detail/CVE-2024-3400"]});
+    let advisory = rampart_domain::sharing::Advisory {
+        severity: rampart_domain::sharing::AdvisorySeverity::Critical,
+        affected: vec!["VPN concentrators before 9.2".into()],
+        actions: "Upgrade to 9.2 and rotate the VPN credentials".into(),
+        references: vec!["https://nvd.nist.gov/vuln/detail/CVE-2024-3400".into()],
+    }
+    .check()?;
+    let advisory = serde_json::to_value(advisory)?;
     store
         .share_item(ctx, &org_ids[0], share("advisory", "Patch the VPN concentrators now", advisory, Marking::Amber))
         .await?;

@@ -150,13 +150,86 @@ pub async fn feed(State(state): State<AppState>, actor: ApiActor) -> Result<Json
     Ok(Json(state.store.visible_items(&actor.0.org_id, 500).await?.iter().map(item_json).collect()))
 }
 
+/// One item, with its acknowledgements: all of them for its owner, the
+/// viewer's own for anyone else.
 pub async fn item(
     State(state): State<AppState>,
     actor: ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     actor.require(Permission::Read, "see shared items")?;
-    Ok(Json(item_json(&state.store.shared_item(&actor.0.org_id, &id).await?)))
+    let org = &actor.0.org_id;
+    let mut v = item_json(&state.store.shared_item(org, &id).await?);
+    let acks = state.store.acknowledgements(org, &id).await?;
+    v["acknowledgements"] = json!(
+        acks.iter().map(|(o, by, at)| json!({"organisation": o, "by": by, "at": rfc3339(*at)})).collect::<Vec<_>>()
+    );
+    Ok(Json(v))
+}
+
+/// `POST /api/v1/shared-items/{id}/acknowledgements`: the viewer's organisation acknowledges.
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::Comment, "acknowledge advisories")?;
+    state.store.acknowledge_item(&change_context(&actor.0, &request_id), &actor.0.org_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvisoryBody {
+    pub community_id: String,
+    pub title: String,
+    pub tlp: String,
+    pub distribution: String,
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    pub severity: String,
+    #[serde(default)]
+    pub affected: Vec<String>,
+    pub actions: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+impl AdvisoryBody {
+    /// The advisory as a shared item of kind `advisory`, its fields checked.
+    pub fn checked(self) -> Result<NewSharedItem, Problem> {
+        let advisory = rampart_domain::sharing::Advisory {
+            severity: rampart_domain::sharing::AdvisorySeverity::parse(self.severity.trim())?,
+            affected: self.affected,
+            actions: self.actions,
+            references: self.references,
+        }
+        .check()?;
+        let body = serde_json::to_value(&advisory).map_err(|_| Problem::internal())?;
+        ShareBody {
+            community_id: self.community_id,
+            kind: "advisory".into(),
+            title: self.title,
+            body,
+            tlp: self.tlp,
+            distribution: self.distribution,
+            recipients: self.recipients,
+        }
+        .checked()
+    }
+}
+
+/// `POST /api/v1/advisories`: an authority or provider warns its community.
+pub async fn publish_advisory(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    ApiJson(body): ApiJson<AdvisoryBody>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Edit, "publish advisories")?;
+    let item = state.store.share_item(&change_context(&actor.0, &request_id), &actor.0.org_id, body.checked()?).await?;
+    Ok((StatusCode::CREATED, Json(item_json(&item))).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -86,6 +86,24 @@ pub const OPERATIONS: &[Operation] = &[
         &[(200, "SharedItem"), (404, "Problem")],
         false,
     ),
+    op(
+        "post",
+        "/api/v1/shared-items/{id}/acknowledgements",
+        "The organisation acknowledges an item shared with it (once; again changes nothing; its owner answers 409).",
+        "comment",
+        None,
+        &[(204, ""), (404, "Problem"), (409, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/advisories",
+        "Publish an advisory to a community: severity, affected products, recommended actions and references, as a shared item of kind `advisory` under a TLP and a distribution.",
+        "edit",
+        Some("NewAdvisory"),
+        &[(201, "SharedItem"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
 ];
 
 fn tlp() -> Value {
@@ -122,7 +140,15 @@ pub fn schemas() -> Value {
             "id": string(), "owner": named.clone(), "community": named, "kind": string(), "title": string(), "body": {},
             "tlp": tlp(), "distribution": distribution(),
             "reach": {"type": "string", "enum": ["organisation", "community", "connected", "all"], "description": "The distribution narrowed by the marking"},
-            "created_by": string(), "created_at": time()
+            "created_by": string(), "created_at": time(),
+            "acknowledgements": {"type": "array", "items": object(&["organisation", "by", "at"], json!({"organisation": string(), "by": string(), "at": time()}))}
+        })),
+        "NewAdvisory": object(&["community_id", "title", "severity", "actions", "tlp", "distribution"], json!({
+            "community_id": string(), "title": {"type": "string", "maxLength": 120},
+            "severity": {"type": "string", "enum": ["low", "medium", "high", "critical"]},
+            "affected": {"type": "array", "items": string()}, "actions": {"type": "string", "maxLength": 8000},
+            "references": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "tlp": tlp(), "distribution": distribution(), "recipients": {"type": "array", "items": string()}
         })),
         "SharedItemList": {"type": "array", "items": {"$ref": "#/components/schemas/SharedItem"}},
     })

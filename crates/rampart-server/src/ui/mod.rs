@@ -60,6 +60,7 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/settings/members/{user_id}/remove", post(people::remove_member))
         .route("/sharing", get(sharing::show))
         .route("/sharing/items/{id}", get(sharing::item))
+        .route("/sharing/items/{id}/acknowledge", post(sharing::acknowledge))
         .route("/sharing/{action}", post(sharing::act))
         .route("/sharing/communities/{id}/{action}", post(sharing::community_act))
         .route("/settings/notifications", get(notifications::show))

@@ -70,6 +70,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "accepted" => "Your organisation is now a member.",
         "client" => "The client was recorded: TLP:AMBER items your organisation receives reach it too.",
         "shared" => "The item was shared.",
+        "published" => "The advisory was published; members acknowledge it on its page.",
         _ => return None,
     })
 }
@@ -133,6 +134,21 @@ pub async fn show(
     page(&state, &org, p.notice.as_deref(), None).await
 }
 
+/// TLP:RED recipients typed as organisation names, comma-separated, as ids.
+async fn recipients(state: &AppState, names: &str) -> Result<Vec<String>, Problem> {
+    let mut ids = Vec::new();
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let o = state.store.org_by_name(name).await.map_err(|_| {
+            Problem::invalid(rampart_domain::Invalid::new(
+                "recipients",
+                format!("{name:?} is not an organisation on this instance"),
+            ))
+        })?;
+        ids.push(o.id);
+    }
+    Ok(ids)
+}
+
 async fn done(
     state: &AppState,
     org: &OrgSession,
@@ -170,16 +186,6 @@ pub async fn act(
             }
             "items" => {
                 org.require(Permission::Edit, "share items")?;
-                let mut recipients = Vec::new();
-                for name in f.get("recipients").split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                    let o = state.store.org_by_name(name).await.map_err(|_| {
-                        Problem::invalid(rampart_domain::Invalid::new(
-                            "recipients",
-                            format!("{name:?} is not an organisation on this instance"),
-                        ))
-                    })?;
-                    recipients.push(o.id);
-                }
                 let text = f.get("body");
                 let body = if text.trim().is_empty() {
                     serde_json::json!({})
@@ -193,10 +199,27 @@ pub async fn act(
                     body,
                     tlp: f.get("tlp"),
                     distribution: f.get("distribution"),
-                    recipients,
+                    recipients: recipients(&state, &f.get("recipients")).await?,
                 };
                 state.store.share_item(&ctx, &org_id, share.checked()?).await?;
                 Ok("shared")
+            }
+            "advisories" => {
+                org.require(Permission::Edit, "publish advisories")?;
+                let lines = |field: &str| f.get(field).lines().map(str::to_string).collect::<Vec<_>>();
+                let advisory = crate::api::sharing::AdvisoryBody {
+                    community_id: f.get("community_id"),
+                    title: f.get("title"),
+                    tlp: f.get("tlp"),
+                    distribution: f.get("distribution"),
+                    recipients: recipients(&state, &f.get("recipients")).await?,
+                    severity: f.get("severity"),
+                    affected: lines("affected"),
+                    actions: f.get("actions"),
+                    references: lines("references"),
+                };
+                state.store.share_item(&ctx, &org_id, advisory.checked()?).await?;
+                Ok("published")
             }
             _ => Err(Problem::not_found()),
         }
@@ -237,26 +260,61 @@ pub async fn community_act(
 #[template(path = "shared_item.html")]
 struct ItemPage {
     shell: Shell,
+    notice: Option<&'static str>,
     item: rampart_store::SharedItem,
     body: String,
     created: String,
     tlp_class: String,
+    advisory: Option<rampart_domain::sharing::Advisory>,
+    /// (organisation, by whom, when): all for the owner, the viewer's own otherwise.
+    acks: Vec<(String, String, String)>,
+    is_owner: bool,
+    can_acknowledge: bool,
 }
 
 pub async fn item(
     State(state): State<AppState>,
     org: OrgSession,
     Path(id): Path<String>,
+    Query(p): Query<Params>,
 ) -> Result<Response, PageError> {
-    let item = state.store.shared_item(&org.actor.org_id, &id).await?;
+    let org_id = &org.actor.org_id;
+    let item = state.store.shared_item(org_id, &id).await?;
+    let acks: Vec<(String, String, String)> = state
+        .store
+        .acknowledgements(org_id, &id)
+        .await?
+        .into_iter()
+        .map(|(o, by, at)| (o, by, display_time(at)))
+        .collect();
+    let is_owner = &item.owner_org == org_id;
+    let advisory = (item.kind == "advisory").then(|| serde_json::from_value(item.body.clone()).ok()).flatten();
     Ok(render(
         StatusCode::OK,
         &ItemPage {
             shell: Shell::of(&state, &org.browser, &item.title, "sharing").await?,
+            notice: (p.notice.as_deref() == Some("acknowledged"))
+                .then_some("Your organisation acknowledged the advisory."),
             body: serde_json::to_string_pretty(&item.body).unwrap_or_default(),
             created: display_time(item.created_at),
             tlp_class: item.marking.as_str().replace('+', "-"),
+            can_acknowledge: !is_owner && acks.is_empty() && org.actor.can(Permission::Comment),
+            advisory,
+            acks,
+            is_owner,
             item,
         },
     ))
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Comment, "acknowledge advisories")?;
+    state.store.acknowledge_item(&change_context(&org, &rid), &org.actor.org_id, &id).await?;
+    Ok(Redirect::to(&format!("/sharing/items/{id}?notice=acknowledged")).into_response())
 }

@@ -395,8 +395,8 @@ async fn an_analyst_reports_triages_contains_and_closes_an_incident() {
     session.finish("incident", outcome).await;
 }
 
-/// An authority shares an AMBER advisory in its community; a member's
-/// analyst sees it in the feed; a non-member's does not.
+/// An authority publishes an AMBER advisory to its community; a member's
+/// analyst sees and acknowledges it; a non-member's does not see it.
 async fn share_advisory(c: &Client, base: &str, people: (&str, &str, &str), session: &Session) -> Flow {
     let (authority, member, outsider) = people;
     let login = |who: &'static str, email: String| async move {
@@ -413,17 +413,24 @@ async fn share_advisory(c: &Client, base: &str, people: (&str, &str, &str), sess
     login("National CSIRT", authority.to_string()).await?;
     c.find(Locator::LinkText("Sharing")).await?.click().await?;
     expect_text(c, "main h1", "Sharing").await?;
-    fill(c, "#s-title", "Patch the VPN concentrators now").await?;
-    c.find(Locator::Css("#s-tlp")).await?.select_by_value("amber").await?;
-    fill(c, "#s-body", "{\"severity\": \"critical\", \"action\": \"upgrade to 9.2\"}").await?;
-    c.find(Locator::Css("form[action='/sharing/items'] button")).await?.click().await?;
-    expect_text(c, ".notice", "The item was shared").await?;
+    fill(c, "#a-title", "Patch the VPN concentrators now").await?;
+    c.find(Locator::Css("#a-severity")).await?.select_by_value("critical").await?;
+    c.find(Locator::Css("#a-tlp")).await?.select_by_value("amber").await?;
+    fill(c, "#a-affected", "VPN concentrators before 9.2").await?;
+    fill(c, "#a-actions", "Upgrade to 9.2 and rotate the VPN credentials").await?;
+    c.find(Locator::Css("form[action='/sharing/advisories'] button")).await?.click().await?;
+    expect_text(c, ".notice", "The advisory was published").await?;
     expect_text(c, "main table", "TLP:AMBER").await?;
     logout().await?;
     login("Alpha Hosting", member.to_string()).await?;
     c.goto(&format!("{base}/sharing")).await?;
     expect_text(c, "main table", "Patch the VPN concentrators now").await?;
     session.screenshot("sharing-feed").await;
+    c.find(Locator::LinkText("Patch the VPN concentrators now")).await?.click().await?;
+    expect_text(c, "main", "Upgrade to 9.2").await?;
+    c.find(Locator::Css("form[action$='/acknowledge'] button")).await?.click().await?;
+    expect_text(c, ".notice", "acknowledged the advisory").await?;
+    session.screenshot("sharing-acknowledged").await;
     logout().await?;
     login("Beta Bank", outsider.to_string()).await?;
     c.goto(&format!("{base}/sharing")).await?;
@@ -432,7 +439,7 @@ async fn share_advisory(c: &Client, base: &str, people: (&str, &str, &str), sess
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_authority_shares_an_amber_advisory_a_member_sees_it_a_non_member_does_not() {
+async fn an_authority_publishes_an_amber_advisory_a_member_acknowledges_it_a_non_member_cannot_see_it() {
     if !enabled("browser end-to-end") {
         return;
     }

@@ -42,15 +42,22 @@ store_test!(an_authority_shares_an_amber_advisory_with_its_community, |store| {
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let advisory = json!({"community_id": community, "kind": "advisory", "title": "Patch the VPN concentrators now",
-                          "body": {"severity": "critical", "affected": ["VPN 9.1"], "action": "upgrade to 9.2"},
+    let advisory = json!({"community_id": community, "title": "Patch the VPN concentrators now", "severity": "critical",
+                          "affected": ["VPN 9.1"], "actions": "upgrade to 9.2", "references": ["https://nvd.nist.gov/vuln/detail/CVE-2024-3400"],
                           "tlp": "amber", "distribution": "community"});
     let (status, ..) =
-        app.api("POST", "/api/v1/shared-items", Some(&authority.viewer.token), Some(advisory.clone())).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "viewers do not share");
-    let (status, _, item) =
-        app.api("POST", "/api/v1/shared-items", Some(&authority.analyst.token), Some(advisory)).await;
+        app.api("POST", "/api/v1/advisories", Some(&authority.viewer.token), Some(advisory.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "viewers do not publish");
+    let mut bad = advisory.clone();
+    bad["references"] = json!(["javascript:alert(1)"]);
+    let (status, _, problem) = app.api("POST", "/api/v1/advisories", Some(&authority.analyst.token), Some(bad)).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("references[0]"))
+    );
+    let (status, _, item) = app.api("POST", "/api/v1/advisories", Some(&authority.analyst.token), Some(advisory)).await;
     assert_eq!(status, StatusCode::CREATED, "{item}");
+    assert_eq!(item["kind"], "advisory");
     let id = item["id"].as_str().unwrap().to_string();
 
     let feed = |token: String| {
@@ -69,7 +76,16 @@ store_test!(an_authority_shares_an_amber_advisory_with_its_community, |store| {
     let page = alpha_admin.get("/sharing").await;
     assert!(page.html.contains("TLP:AMBER") && page.html.contains("Patch the VPN concentrators now"));
     let item_page = alpha_admin.get(&format!("/sharing/items/{id}")).await;
-    assert!(item_page.html.contains("upgrade to 9.2"));
+    assert!(item_page.html.contains("upgrade to 9.2") && item_page.html.contains("critical"));
+    alpha_admin.post(&format!("/sharing/items/{id}/acknowledge"), &[("csrf_token", &item_page.csrf())]).await;
+    let item_page = alpha_admin.get(&format!("/sharing/items/{id}")).await;
+    assert!(
+        item_page.html.contains("Acknowledged by admin@alpha-hosting.example")
+            && !item_page.html.contains(">Acknowledge</button>")
+    );
+    let (_, _, owned) =
+        app.api("GET", &format!("/api/v1/shared-items/{id}"), Some(&authority.viewer.token), None).await;
+    assert_eq!(owned["acknowledgements"][0]["organisation"], "Alpha Hosting", "the authority sees who acknowledged");
 
     assert_eq!(feed(client.viewer.token.clone()).await, json!([]));
     let (status, ..) =

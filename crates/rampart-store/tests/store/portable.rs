@@ -51,9 +51,10 @@ async fn populate_sharing(store: &Store, org: &str) {
         body: serde_json::json!({"severity": "high"}),
         marking: rampart_domain::incident::Marking::Red,
         distribution: Distribution::Community,
-        recipients: vec![other],
+        recipients: vec![other.clone()],
     };
-    store.share_item(&ctx(), org, item).await.unwrap();
+    let item = store.share_item(&ctx(), org, item).await.unwrap();
+    store.acknowledge_item(&ctx(), &other, &item.id).await.unwrap();
 }
 
 /// A row in every notification table: a channel, a delivery and a mark.

@@ -181,6 +181,17 @@ store_test!(only_members_share_and_red_names_members, |store| {
     assert!(matches!(store.share_item(&ctx(), &owner, new(Marking::Red, vec![])).await, Err(StoreError::Invalid(_))));
     let item = store.share_item(&ctx(), &owner, new(Marking::Red, vec![reader.clone()])).await.unwrap();
     assert_eq!(store.shared_item(&reader, &item.id).await.unwrap().title, "Patch the VPN");
+    assert!(store.acknowledgements(&owner, &item.id).await.unwrap().is_empty());
+    store.acknowledge_item(&ctx(), &reader, &item.id).await.unwrap();
+    store.acknowledge_item(&ctx(), &reader, &item.id).await.unwrap();
+    let acks = store.acknowledgements(&owner, &item.id).await.unwrap();
+    assert_eq!(acks.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(), ["Reader"], "once, and the owner sees who");
+    assert!(matches!(store.acknowledge_item(&ctx(), &owner, &item.id).await, Err(StoreError::Conflict(_))));
+    assert!(
+        matches!(store.acknowledge_item(&ctx(), &outsider, &item.id).await, Err(StoreError::NotFound)),
+        "nor what it cannot see"
+    );
+    assert!(matches!(store.acknowledgements(&outsider, &item.id).await, Err(StoreError::NotFound)));
     assert!(
         matches!(
             store.add_community_member(&ctx(), Some(&reader), &c, &outsider, MemberRole::Reader).await,
