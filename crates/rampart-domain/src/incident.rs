@@ -132,6 +132,33 @@ pub struct IncidentFields {
 pub const MAX_DESCRIPTION: usize = 20_000;
 
 impl IncidentFields {
+    /// A new report with nothing known yet but its title, category and when
+    /// the organisation became aware: severity 2, TLP and PAP AMBER,
+    /// determination suspected, no impact recorded.
+    pub fn reported(title: &str, category: IncidentCategory, aware_at: i64) -> IncidentFields {
+        IncidentFields {
+            title: title.into(),
+            description: String::new(),
+            category,
+            severity: 2,
+            tlp: Marking::Amber,
+            pap: Marking::Amber,
+            determination: Determination::Suspected,
+            confidentiality: false,
+            integrity: false,
+            availability: false,
+            estimated_cost: None,
+            people_affected: None,
+            cross_border: false,
+            reporter: String::new(),
+            owner: String::new(),
+            team: String::new(),
+            occurred_at: None,
+            detected_at: None,
+            aware_at,
+        }
+    }
+
     /// Checks severity, the order of times and sizes; `title` is required.
     pub fn check(mut self) -> Result<IncidentFields, Invalid> {
         self.title = crate::validate::name("title", &self.title)?;

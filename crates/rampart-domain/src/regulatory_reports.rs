@@ -236,30 +236,10 @@ pub fn suggest_regimes(f: &IncidentFields) -> Vec<Suggestion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incident::{IncidentCategory, Marking};
+    use crate::incident::IncidentCategory;
 
     fn fields() -> IncidentFields {
-        IncidentFields {
-            title: "Phishing".into(),
-            description: String::new(),
-            category: IncidentCategory::Fraud,
-            severity: 2,
-            tlp: Marking::Amber,
-            pap: Marking::Amber,
-            determination: Determination::Suspected,
-            confidentiality: false,
-            integrity: false,
-            availability: false,
-            estimated_cost: None,
-            people_affected: None,
-            cross_border: false,
-            reporter: String::new(),
-            owner: String::new(),
-            team: String::new(),
-            occurred_at: None,
-            detected_at: None,
-            aware_at: 0,
-        }
+        IncidentFields::reported("Phishing", IncidentCategory::Fraud, 0)
     }
 
     fn regimes(f: &IncidentFields) -> Vec<&'static str> {

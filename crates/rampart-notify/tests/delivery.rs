@@ -22,27 +22,10 @@ async fn org(store: &Store) -> String {
 }
 
 fn incident(title: &str) -> rampart_domain::incident::IncidentFields {
-    use rampart_domain::incident::*;
+    use rampart_domain::incident::{IncidentCategory, IncidentFields};
     IncidentFields {
-        title: title.into(),
-        description: String::new(),
-        category: IncidentCategory::MaliciousCode,
         severity: 4,
-        tlp: Marking::Amber,
-        pap: Marking::Amber,
-        determination: Determination::Suspected,
-        confidentiality: false,
-        integrity: true,
-        availability: true,
-        estimated_cost: None,
-        people_affected: None,
-        cross_border: false,
-        reporter: String::new(),
-        owner: String::new(),
-        team: String::new(),
-        occurred_at: None,
-        detected_at: None,
-        aware_at: rampart_store::now_ms(),
+        ..IncidentFields::reported(title, IncidentCategory::MaliciousCode, rampart_store::now_ms())
     }
 }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
 use rampart_domain::Invalid;
-use rampart_domain::incident::{Determination, IncidentCategory, IncidentFields, Marking};
+use rampart_domain::incident::{IncidentCategory, IncidentFields};
 use rampart_store::ChangeContext;
 use serde::Deserialize;
 
@@ -109,25 +109,9 @@ pub async fn submit(
             return Err(Invalid::new("description", "must be at most 8000 characters").into());
         }
         let fields = IncidentFields {
-            title: form.title.clone(),
             description: form.description.clone(),
-            category,
-            severity: 2,
-            tlp: Marking::Amber,
-            pap: Marking::Amber,
-            determination: Determination::Suspected,
-            confidentiality: false,
-            integrity: false,
-            availability: false,
-            estimated_cost: None,
-            people_affected: None,
-            cross_border: false,
             reporter: if contact.is_empty() { "anonymous public report".into() } else { contact },
-            owner: String::new(),
-            team: String::new(),
-            occurred_at: None,
-            detected_at: None,
-            aware_at: rampart_store::now_ms(),
+            ..IncidentFields::reported(&form.title, category, rampart_store::now_ms())
         };
         let ctx = ChangeContext::new("public report page", rid.0.clone());
         Ok::<_, Problem>(state.store.create_incident(&ctx, &org_id, fields, &[]).await?)
