@@ -17,6 +17,7 @@ pub mod oscal_export;
 pub mod quantify;
 mod report_drafts;
 mod serve;
+mod stix_export;
 mod ui;
 
 use std::sync::Arc;

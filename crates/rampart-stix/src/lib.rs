@@ -17,6 +17,12 @@ pub use marking::{TLP_EXTENSION_ID, Tlp};
 pub use object::{Body, Category, ExternalReference, GranularMarking, KillChainPhase, StixObject, category_of};
 pub use timestamp::Timestamp;
 
+/// The same STIX identifier every time for the same thing of Rampart's
+/// (`key`, such as an organisation's id): `kind--` and a UUIDv5.
+pub fn stable_id(kind: &str, key: &str) -> String {
+    format!("{kind}--{}", uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("rampart:{kind}:{key}").as_bytes()))
+}
+
 /// A fresh STIX identifier for an object of `kind`: `kind--` and a random UUID.
 pub fn new_id(kind: &str) -> String {
     format!("{kind}--{}", uuid::Uuid::new_v4())

@@ -48,6 +48,7 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/communities/{id}/accept", post(sharing::accept))
         .route("/api/v1/clients", post(sharing::add_client))
         .route("/api/v1/shared-items", get(sharing::feed).post(sharing::share))
+        .route("/api/v1/shared-items/export", get(sharing::export))
         .route("/api/v1/shared-items/{id}", get(sharing::item))
         .route("/api/v1/shared-items/{id}/acknowledgements", post(sharing::acknowledge))
         .route("/api/v1/advisories", post(sharing::publish_advisory))

@@ -145,6 +145,21 @@ pub async fn add_client(
     Ok(StatusCode::CREATED)
 }
 
+/// `GET /api/v1/shared-items/export`: what the organisation may see, as a STIX 2.1 bundle.
+pub async fn export(State(state): State<AppState>, actor: ApiActor) -> Result<Response, ApiError> {
+    actor.require(Permission::Read, "export shared items")?;
+    let items = state.store.visible_items(&actor.0.org_id, 500).await?;
+    let bytes = crate::stix_export::bundle(&items).map_err(|_| Problem::internal())?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/stix+json;version=2.1"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"shared.stix.json\""),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 pub async fn feed(State(state): State<AppState>, actor: ApiActor) -> Result<Json<Vec<Value>>, ApiError> {
     actor.require(Permission::Read, "see shared items")?;
     Ok(Json(state.store.visible_items(&actor.0.org_id, 500).await?.iter().map(item_json).collect()))

@@ -79,6 +79,15 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op(
         "get",
+        "/api/v1/shared-items/export",
+        "What the organisation may see as a STIX 2.1 bundle (application/stix+json;version=2.1): STIX items as they are, advisories as courses of action, owners as identities, each object carrying its TLP 2.0 marking, whose definitions are in the bundle.",
+        "read",
+        None,
+        &[(200, "")],
+        false,
+    ),
+    op(
+        "get",
         "/api/v1/shared-items/{id}",
         "One shared item, if the organisation may see it (404 otherwise).",
         "read",

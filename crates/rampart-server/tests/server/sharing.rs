@@ -116,3 +116,57 @@ store_test!(an_authority_shares_an_amber_advisory_with_its_community, |store| {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "a reader of the community does not share in it");
 });
+
+store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store| {
+    let app = TestApp::new(store);
+    let csirt = app.org("National CSIRT").await;
+    let alpha = app.org("Alpha Hosting").await;
+    let beta = app.org("Beta Bank").await;
+    let ctx = rampart_store::ChangeContext::new("setup", "setup");
+    let isac = store.create_community(&ctx, &csirt.id, "Hosting ISAC", "").await.unwrap().id;
+    store
+        .add_community_member(&ctx, None, &isac, &alpha.id, rampart_domain::sharing::MemberRole::Contributor)
+        .await
+        .unwrap();
+    let advisory = json!({"community_id": isac, "title": "Patch the VPN concentrators now", "severity": "critical",
+        "affected": ["VPN 9.1"], "actions": "Upgrade to 9.2", "references": ["https://nvd.nist.gov/vuln/detail/CVE-2024-3400"],
+        "tlp": "amber", "distribution": "community"});
+    app.api("POST", "/api/v1/advisories", Some(&csirt.analyst.token), Some(advisory)).await;
+    let indicator = json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2026-11-30T08:00:00.000Z", "modified": "2026-11-30T08:00:00.000Z", "name": "FS01 ransomware C2",
+        "description": "Seen beaconing from FS01", "indicator_types": ["malicious-activity"],
+        "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix", "valid_from": "2026-11-30T08:00:00.000Z"});
+    let share = json!({"community_id": isac, "kind": "indicator", "title": "FS01 C2", "body": indicator, "tlp": "green", "distribution": "community"});
+    let (status, ..) = app.api("POST", "/api/v1/shared-items", Some(&alpha.analyst.token), Some(share)).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, content_type, bundle) =
+        app.api("GET", "/api/v1/shared-items/export", Some(&alpha.viewer.token), None).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/stix+json;version=2.1"));
+    let text = bundle.to_string();
+    let mut objects = Vec::new();
+    rampart_stix::read_bundle(text.as_bytes(), |r| objects.push(r.unwrap())).unwrap();
+    let of = |kind: &str| objects.iter().filter(|o| o.kind == kind).collect::<Vec<_>>();
+    assert_eq!(of("marking-definition").len(), 2, "AMBER and GREEN, the markings used");
+    assert_eq!(of("identity").len(), 2, "each owner");
+    let coa = of("course-of-action")[0];
+    assert_eq!(rampart_stix::Tlp::of(coa), Some(rampart_stix::Tlp::Amber), "the marking travels with the object");
+    assert_eq!(rampart_stix::Tlp::of(of("indicator")[0]), Some(rampart_stix::Tlp::Green));
+    let file = std::env::temp_dir().join(format!("rampart-shared-{}.json", rampart_domain::new_id()));
+    std::fs::write(&file, &text).unwrap();
+    match std::process::Command::new("stix2_validator").arg(&file).output() {
+        Ok(run) => assert!(
+            run.status.success(),
+            "stix2_validator refuses the export:\n{}",
+            String::from_utf8_lossy(&run.stdout)
+        ),
+        Err(_) if std::env::var("RAMPART_ORACLES").as_deref() == Ok("1") => panic!("stix2_validator is not installed"),
+        Err(_) => eprintln!("SKIPPED the OASIS validator: pip install stix2-validator"),
+    }
+    let _ = std::fs::remove_file(file);
+
+    let (_, _, nothing) = app.api("GET", "/api/v1/shared-items/export", Some(&beta.viewer.token), None).await;
+    let mut count = 0;
+    rampart_stix::read_bundle(nothing.to_string().as_bytes(), |_| count += 1).unwrap();
+    assert_eq!(count, 0, "a non-member's export holds nothing");
+});
