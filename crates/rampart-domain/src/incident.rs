@@ -159,6 +159,14 @@ impl IncidentFields {
         }
     }
 
+    /// The security properties the incident harmed, in CIA order.
+    pub fn harmed(&self) -> Vec<&'static str> {
+        [(self.confidentiality, "confidentiality"), (self.integrity, "integrity"), (self.availability, "availability")]
+            .into_iter()
+            .filter_map(|(hit, name)| hit.then_some(name))
+            .collect()
+    }
+
     /// Checks severity, the order of times and sizes; `title` is required.
     pub fn check(mut self) -> Result<IncidentFields, Invalid> {
         self.title = crate::validate::name("title", &self.title)?;

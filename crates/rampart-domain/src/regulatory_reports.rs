@@ -182,11 +182,7 @@ pub fn suggest_regimes(f: &IncidentFields) -> Vec<Suggestion> {
     let mut out = Vec::new();
     let people = f.people_affected.unwrap_or(0);
     let cost = f.estimated_cost.unwrap_or(0);
-    let touched: Vec<&str> =
-        [(f.confidentiality, "confidentiality"), (f.integrity, "integrity"), (f.availability, "availability")]
-            .into_iter()
-            .filter_map(|(hit, name)| hit.then_some(name))
-            .collect();
+    let touched = f.harmed();
     if people > 0 && !touched.is_empty() {
         out.push(Suggestion {
             regime: "gdpr",

@@ -83,11 +83,7 @@ fn fill(fact: Fact, d: &IncidentDetail, links: &IncidentLinks, this: &Obligation
         }
         Fact::Impact => {
             let mut parts = vec![format!("severity {} of 4; determination {}", f.severity, f.determination)];
-            let harmed: Vec<&str> =
-                [(f.confidentiality, "confidentiality"), (f.integrity, "integrity"), (f.availability, "availability")]
-                    .into_iter()
-                    .filter_map(|(hit, name)| hit.then_some(name))
-                    .collect();
+            let harmed = f.harmed();
             if !harmed.is_empty() {
                 parts.push(format!("{} harmed", harmed.join(", ")));
             }

@@ -135,6 +135,18 @@ async fn role_in(tx: &mut Tx, community_id: &str, org_id: &str) -> Result<Option
     role.map(|r| MemberRole::parse(&r)).transpose().map_err(Into::into)
 }
 
+/// An organisation of this instance; a refusal naming `field` otherwise.
+async fn check_org(tx: &mut Tx, field: &str, org_id: &str) -> Result<()> {
+    let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE id = $1")
+        .bind(org_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if known == 0 {
+        return Err(Invalid::new(field, "is not an organisation of this instance").into());
+    }
+    Ok(())
+}
+
 async fn require_owner(tx: &mut Tx, community_id: &str, org_id: &str) -> Result<()> {
     match role_in(tx, community_id, org_id).await? {
         Some(MemberRole::Owner) => Ok(()),
@@ -231,13 +243,7 @@ impl Store {
         if let Some(owner) = by {
             require_owner(&mut tx, community_id, owner).await?;
         }
-        let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE id = $1")
-            .bind(org_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if known == 0 {
-            return Err(Invalid::new("org", "is not an organisation of this instance").into());
-        }
+        check_org(&mut tx, "org", org_id).await?;
         let (state, joined) = if by.is_some() { ("invited", None) } else { ("active", Some(now_ms())) };
         sqlx::query(
             "INSERT INTO community_members (community_id, org_id, role, state, invited_at, joined_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -325,13 +331,7 @@ impl Store {
             return Err(Invalid::new("client", "an organisation is not its own client").into());
         }
         let mut tx = self.write_tx().await?;
-        let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE id = $1")
-            .bind(client)
-            .fetch_one(&mut *tx)
-            .await?;
-        if known == 0 {
-            return Err(Invalid::new("client", "is not an organisation of this instance").into());
-        }
+        check_org(&mut tx, "client", client).await?;
         sqlx::query("INSERT INTO org_clients (org_id, client_org_id) VALUES ($1, $2)")
             .bind(org_id)
             .bind(client)

@@ -86,6 +86,28 @@ pub struct Invitation {
     pub role: Option<String>,
 }
 
+/// The organisation with exactly this name; a refusal naming `field` otherwise.
+pub async fn org_named(state: &AppState, field: &str, name: &str) -> Result<rampart_store::Organisation, Problem> {
+    let name = name.trim();
+    state.store.org_by_name(name).await.map_err(|_| {
+        Problem::invalid(Invalid::new(
+            field,
+            format!("{name:?} is not the exact name of an organisation on this instance"),
+        ))
+    })
+}
+
+/// Records the organisation named `client` as a client of `org_id`.
+pub async fn record_client_named(
+    state: &AppState,
+    ctx: &rampart_store::ChangeContext,
+    org_id: &str,
+    client: &str,
+) -> Result<(), Problem> {
+    let client = org_named(state, "org", client).await?;
+    Ok(state.store.record_client(ctx, org_id, &client.id).await?)
+}
+
 /// An owner of the community invites an organisation by its exact name.
 pub async fn invite(
     state: &AppState,
@@ -95,9 +117,7 @@ pub async fn invite(
     (org, role): (&str, &str),
 ) -> Result<(), Problem> {
     let role = MemberRole::parse(if role.is_empty() { "contributor" } else { role })?;
-    let invited = state.store.org_by_name(org.trim()).await.map_err(|_| {
-        Problem::invalid(Invalid::new("org", "is not the exact name of an organisation on this instance"))
-    })?;
+    let invited = org_named(state, "org", org).await?;
     Ok(state.store.add_community_member(ctx, Some(actor_org), community_id, &invited.id, role).await?)
 }
 
@@ -138,10 +158,7 @@ pub async fn add_client(
     ApiJson(body): ApiJson<Client>,
 ) -> Result<StatusCode, ApiError> {
     actor.require(Permission::ManageMembers, "record clients")?;
-    let client = state.store.org_by_name(body.org.trim()).await.map_err(|_| {
-        Problem::invalid(Invalid::new("org", "is not the exact name of an organisation on this instance"))
-    })?;
-    state.store.record_client(&change_context(&actor.0, &request_id), &actor.0.org_id, &client.id).await?;
+    record_client_named(&state, &change_context(&actor.0, &request_id), &actor.0.org_id, &body.org).await?;
     Ok(StatusCode::CREATED)
 }
 

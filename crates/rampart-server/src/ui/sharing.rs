@@ -138,13 +138,7 @@ pub async fn show(
 async fn recipients(state: &AppState, names: &str) -> Result<Vec<String>, Problem> {
     let mut ids = Vec::new();
     for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let o = state.store.org_by_name(name).await.map_err(|_| {
-            Problem::invalid(rampart_domain::Invalid::new(
-                "recipients",
-                format!("{name:?} is not an organisation on this instance"),
-            ))
-        })?;
-        ids.push(o.id);
+        ids.push(crate::api::sharing::org_named(state, "recipients", name).await?.id);
     }
     Ok(ids)
 }
@@ -175,13 +169,7 @@ pub async fn act(
             }
             "clients" => {
                 org.require(Permission::ManageMembers, "record clients")?;
-                let client = state.store.org_by_name(f.get("org").trim()).await.map_err(|_| {
-                    Problem::invalid(rampart_domain::Invalid::new(
-                        "org",
-                        "is not the exact name of an organisation on this instance",
-                    ))
-                })?;
-                state.store.record_client(&ctx, &org_id, &client.id).await?;
+                crate::api::sharing::record_client_named(&state, &ctx, &org_id, &f.get("org")).await?;
                 Ok("client")
             }
             "items" => {
