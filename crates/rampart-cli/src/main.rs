@@ -12,6 +12,7 @@ mod demo;
 mod framework;
 mod incident;
 mod quant;
+mod stix;
 
 use std::path::PathBuf;
 
@@ -110,6 +111,9 @@ enum Command {
     /// Open FAIR risk quantification.
     #[command(subcommand)]
     Quant(QuantCommand),
+    /// STIX 2.1: match patterns against observed data.
+    #[command(subcommand)]
+    Stix(stix::StixCommand),
     /// Score CVSS v4.0 vectors: prints `VECTOR SCORE SEVERITY` per vector.
     Cvss {
         /// Vectors such as CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N.
@@ -146,6 +150,7 @@ fn main() -> std::process::ExitCode {
         // simulation's): they start at once.
         Command::Cvss { vectors, stdin, json } => cvss::run(vectors, stdin, json),
         Command::Quant(QuantCommand::Run(args)) => quant::run(args),
+        Command::Stix(command) => Ok(stix::run(command)),
         command => {
             init_logging(cli.global.log_format);
             match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

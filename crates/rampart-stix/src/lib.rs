@@ -10,6 +10,7 @@
 mod bundle;
 mod marking;
 mod object;
+pub mod pattern;
 mod timestamp;
 
 pub use bundle::{BundleWriter, ObjectError, read_bundle, read_bundle_value};

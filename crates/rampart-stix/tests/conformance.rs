@@ -125,3 +125,6 @@ fn every_type_we_model_reads_and_a_bundle_of_them_passes_the_oasis_validator() {
     }
     let _ = std::fs::remove_file(file);
 }
+
+#[path = "oracles/patterns.rs"]
+mod patterns;

@@ -2,6 +2,7 @@
 
 mod http;
 mod serve;
+mod stix;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
