@@ -2,11 +2,12 @@
 //! OASIS `stix2-matcher` command (same output, same exit codes), so scripts
 //! written for it keep working.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::Subcommand;
-use rampart_stix::pattern::{Observations, Pattern};
+use rampart_stix::pattern::{IndexBuilder, Observations, Pattern};
 
 /// Largest observations file `match` reads.
 const MAX_BUNDLE_BYTES: u64 = 512 * 1024 * 1024;
@@ -24,12 +25,21 @@ pub enum StixCommand {
         /// Once: print only NO MATCH lines; twice: print neither.
         #[arg(short, long, action = clap::ArgAction::Count)]
         quiet: u8,
+        /// Print to standard error how long reading and matching took.
+        #[arg(long)]
+        timings: bool,
+        /// Match each pattern on its own instead of through the indicator index (to compare).
+        #[arg(long)]
+        one_by_one: bool,
+        /// Match everything this many times (for measuring; the output is as for once).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        repeat: u32,
     },
 }
 
 pub fn run(command: StixCommand) -> ExitCode {
-    let StixCommand::Match { patterns, bundle, quiet } = command;
-    match match_patterns(&patterns, &bundle, quiet) {
+    let StixCommand::Match { patterns, bundle, quiet, timings, one_by_one, repeat } = command;
+    match match_patterns(&patterns, &bundle, Options { quiet, timings, one_by_one, repeat }) {
         Ok(all_matched) => ExitCode::from(if all_matched { 0 } else { 1 }),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -38,27 +48,54 @@ pub fn run(command: StixCommand) -> ExitCode {
     }
 }
 
-fn match_patterns(patterns: &PathBuf, bundle: &PathBuf, quiet: u8) -> anyhow::Result<bool> {
+struct Options {
+    quiet: u8,
+    timings: bool,
+    one_by_one: bool,
+    repeat: u32,
+}
+
+fn match_patterns(patterns: &Path, bundle: &Path, options: Options) -> anyhow::Result<bool> {
+    let Options { quiet, timings, one_by_one, repeat } = options;
     use anyhow::Context;
+    let started = Instant::now();
     let size = std::fs::metadata(bundle).with_context(|| format!("cannot read {}", bundle.display()))?.len();
     if size > MAX_BUNDLE_BYTES {
         anyhow::bail!("{} is {size} bytes; at most {MAX_BUNDLE_BYTES} are read", bundle.display());
     }
     let json: serde_json::Value = serde_json::from_reader(std::io::BufReader::new(std::fs::File::open(bundle)?))
         .with_context(|| format!("{} is not JSON", bundle.display()))?;
-    let observations = Observations::from_json(&json).with_context(|| format!("{}", bundle.display()))?;
+    let observations = Observations::from_value(json).with_context(|| format!("{}", bundle.display()))?;
     let text = std::fs::read_to_string(patterns).with_context(|| format!("cannot read {}", patterns.display()))?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(n, l)| (n + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let read = started.elapsed();
+
+    let started = Instant::now();
+    let where_ = |number: usize, line: &str| format!("{}:{number}: {line}", patterns.display());
+    // Through the index when every pattern parses and compiles and nothing
+    // goes wrong; else one by one, so output and errors come in file order,
+    // as stix2-matcher gives them.
+    let indexed = if one_by_one { None } else { index_all(&lines, &observations, repeat) };
     let mut all_matched = true;
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let pattern = Pattern::parse(line).with_context(|| format!("{}:{}: {line}", patterns.display(), number + 1))?;
-        let matched = pattern
-            .compile()
-            .and_then(|compiled| compiled.is_match(&observations))
-            .with_context(|| format!("{}:{}: {line}", patterns.display(), number + 1))?;
+    for (position, (number, line)) in lines.iter().enumerate() {
+        let matched = match &indexed {
+            Some(results) => results[position],
+            None => Pattern::parse(line)
+                .map_err(anyhow::Error::from)
+                .and_then(|pattern| {
+                    let compiled = pattern.compile()?;
+                    for _ in 1..repeat {
+                        compiled.is_match(&observations)?;
+                    }
+                    Ok(compiled.is_match(&observations)?)
+                })
+                .with_context(|| where_(*number, line))?,
+        };
         if matched {
             if quiet < 1 {
                 println!("\nMATCH:  {}", escape(line));
@@ -70,7 +107,30 @@ fn match_patterns(patterns: &PathBuf, bundle: &PathBuf, quiet: u8) -> anyhow::Re
             all_matched = false;
         }
     }
+    if timings {
+        eprintln!(
+            "read {} observations and {} patterns in {:.3} s; matched {} times in {:.3} s ({})",
+            observations.len(),
+            lines.len(),
+            read.as_secs_f64(),
+            repeat,
+            started.elapsed().as_secs_f64(),
+            if indexed.is_some() { "indicator index" } else { "one by one" }
+        );
+    }
     Ok(all_matched)
+}
+
+fn index_all(lines: &[(usize, &str)], observations: &Observations, repeat: u32) -> Option<Vec<bool>> {
+    let mut builder = IndexBuilder::new(false);
+    for (_, line) in lines {
+        builder.add(&Pattern::parse(line).ok()?).ok()?;
+    }
+    let index = builder.build().ok()?;
+    for _ in 1..repeat {
+        index.match_observations(observations).ok()?;
+    }
+    index.match_observations(observations).ok()
 }
 
 /// The pattern as stix2-matcher prints it (Python's `unicode_escape`).

@@ -52,6 +52,8 @@ fn stix_match_prints_and_exits_like_stix2_matcher() {
             "NO MATCH:  [domain-name:value = 'nothing.example'] OR [file:hashes.'SHA-256' = 'aa']",
         ]
     );
+    let one_by_one = Command::new(BIN).args(["stix", "match", "--one-by-one", &patterns, &bundle]).output().unwrap();
+    assert_eq!(stdout(&one_by_one), stdout(&ours), "the indicator index answers as matching one by one does");
     let quiet = Command::new(BIN).args(["stix", "match", "-q", &patterns, &bundle]).output().unwrap();
     assert!(
         !stdout(&quiet).contains("\nMATCH") && stdout(&quiet).matches("NO MATCH").count() == 2,

@@ -23,7 +23,8 @@ use std::fmt;
 use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
-use super::value::{Micros, base64_decode, hex_decode, instant, within_range};
+use super::datum::Datum;
+use super::value::{Micros, address_or_range, base64_decode, cidr, contains, hex_decode, instant};
 use super::{Comparison, Literal, Observation, Operator, Pattern, Qualifier, Step};
 
 /// Why a pattern could not be matched: the observations are not observed
@@ -75,15 +76,34 @@ const DOMAIN_TYPES: [&str; 25] = [
     "vulnerability",
 ];
 
+pub(super) fn is_domain_type(object_type: &str) -> bool {
+    DOMAIN_TYPES.contains(&object_type)
+}
+
+/// The objects of a bundle (none when it has no `objects`).
+fn bundle_objects(bundle: Value) -> Result<Vec<Value>, MatchError> {
+    let Value::Object(mut bundle) = bundle else { return Ok(Vec::new()) };
+    match bundle.remove("objects") {
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => fail("a bundle's objects must be a list"),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Observed data to match patterns against, read once.
 #[derive(Debug, Default)]
 pub struct Observations {
-    objects: Vec<Value>,
-    items: Vec<Item>,
+    pub(super) objects: Vec<Datum>,
+    pub(super) items: Vec<Item>,
+    /// For each object type: (observation, root slot) of every root of that
+    /// type, in order, so a comparison looks only at objects of its type.
+    by_type: HashMap<String, Vec<(u32, u32)>>,
+    /// Each object's `id` ("" without one), for following references.
+    ids: Vec<String>,
 }
 
 #[derive(Debug)]
-struct Item {
+pub(super) struct Item {
     /// The observed-data object's `id`.
     id: String,
     first: Micros,
@@ -94,7 +114,7 @@ struct Item {
     members: Vec<usize>,
     /// One per distinct id among the members: the objects a comparison can
     /// start from.
-    roots: Vec<usize>,
+    pub(super) roots: Vec<usize>,
 }
 
 impl Observations {
@@ -102,28 +122,25 @@ impl Observations {
     /// the reference matcher takes them) or a list of STIX objects. Each
     /// observed-data object is one observation.
     pub fn from_json(json: &Value) -> Result<Self, MatchError> {
-        let mut objects = Vec::new();
+        Self::from_value(json.clone())
+    }
+
+    /// As [`Observations::from_json`], taking the JSON over instead of copying it.
+    pub fn from_value(json: Value) -> Result<Self, MatchError> {
         let is_bundle = |v: &Value| v.get("type").and_then(Value::as_str) == Some("bundle");
-        let bundles: Vec<&Value> = match json {
-            Value::Array(items) if items.iter().all(is_bundle) => items.iter().collect(),
-            Value::Array(items) => {
-                objects.extend(items.iter().cloned());
-                Vec::new()
+        let objects = match json {
+            Value::Array(items) if items.iter().all(is_bundle) => {
+                let mut objects = Vec::new();
+                for bundle in items {
+                    objects.extend(bundle_objects(bundle)?);
+                }
+                objects
             }
-            Value::Object(_) if is_bundle(json) => vec![json],
-            Value::Object(_) => {
-                objects.push(json.clone());
-                Vec::new()
-            }
+            Value::Array(items) => items,
+            Value::Object(_) if is_bundle(&json) => bundle_objects(json)?,
+            Value::Object(_) => vec![json],
             _ => return fail("observed data must be a STIX bundle, a list of bundles or a list of STIX objects"),
         };
-        for bundle in bundles {
-            match bundle.get("objects") {
-                Some(Value::Array(items)) => objects.extend(items.iter().cloned()),
-                Some(_) => return fail("a bundle's objects must be a list"),
-                None => {}
-            }
-        }
         Self::from_objects(objects)
     }
 
@@ -182,7 +199,17 @@ impl Observations {
             let id = object.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             items.push(Item { id, first, last, count: count.min(u64::from(u32::MAX)) as u32, members, roots });
         }
-        Ok(Self { objects, items })
+        let mut by_type: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        for (index, item) in items.iter().enumerate() {
+            for (slot, &root) in item.roots.iter().enumerate() {
+                if let Some(kind) = objects[root].get("type").and_then(Value::as_str) {
+                    by_type.entry(kind.to_string()).or_default().push((index as u32, slot as u32));
+                }
+            }
+        }
+        let ids = objects.iter().map(|o| o.get("id").and_then(Value::as_str).unwrap_or_default().to_string()).collect();
+        let objects = objects.into_iter().map(Datum::from).collect();
+        Ok(Self { objects, items, by_type, ids })
     }
 
     pub fn len(&self) -> usize {
@@ -222,6 +249,11 @@ enum Test {
 struct Property {
     object_type: String,
     steps: Vec<Step>,
+    /// Only keys, none of them `_ref(s)`, `_hex` or `_bin`: the path reaches
+    /// at most one value, found without copying anything.
+    plain: bool,
+    /// A timestamp literal: string values are read as timestamps.
+    wants_time: bool,
     negated: bool,
     check: Check,
 }
@@ -230,12 +262,29 @@ struct Property {
 enum Check {
     Equal(Lit),
     NotEqual(Lit),
-    Order { order: Ordering, or_equal: bool, literal: Lit },
-    In { members: Vec<Lit>, timestamps: bool },
-    Like { text: regex::Regex, on_bytes: bool },
-    Matches { text: regex::Regex, bytes: Option<regex::bytes::Regex> },
-    IsSubset(String),
-    IsSuperset(String),
+    Order {
+        order: Ordering,
+        or_equal: bool,
+        literal: Lit,
+    },
+    In {
+        members: Vec<Lit>,
+        timestamps: bool,
+    },
+    Like {
+        text: regex::Regex,
+        on_bytes: bool,
+        /// The common forms (`lit`, `lit%`, `%lit`, `%lit%`) as plain string
+        /// tests, used on values without a line break.
+        shape: Option<(LikeShape, String)>,
+    },
+    Matches {
+        text: regex::Regex,
+        bytes: Option<regex::bytes::Regex>,
+    },
+    /// The range as written, and read once if it is one.
+    IsSubset(String, Option<(u32, u32)>),
+    IsSuperset(String, Option<(u32, u32)>),
     Exists,
 }
 
@@ -281,6 +330,13 @@ impl Compiled {
     /// Whether the pattern matches.
     pub fn is_match(&self, observations: &Observations) -> Result<bool, MatchError> {
         Ok(find(&self.root, observations)?.is_some())
+    }
+
+    /// For a pattern of one bracketed expression without qualifiers: whether
+    /// observation `item` alone matches it. `None` for any other pattern.
+    pub(super) fn matches_item(&self, observations: &Observations, item: usize) -> Option<Result<bool, MatchError>> {
+        let Node::Simple(test) = &self.root else { return None };
+        Some(evaluate(test, observations, &observations.items[item]).map(|roots| roots.contains(&true)))
     }
 }
 
@@ -348,7 +404,11 @@ fn test(comparison: &Comparison) -> Result<Test, MatchError> {
                     expression.push_str(r"\n?\z");
                     let text =
                         regex::Regex::new(&expression).map_err(|e| MatchError(format!("LIKE '{operand}': {e}")))?;
-                    Check::Like { text, on_bytes: operand.chars().all(|c| (c as u32) < 256) }
+                    Check::Like {
+                        text,
+                        on_bytes: operand.chars().all(|c| (c as u32) < 256),
+                        shape: like_shape(&operand),
+                    }
                 }
                 Operator::Matches(operand) => {
                     let operand: String = operand.nfc().collect();
@@ -365,13 +425,28 @@ fn test(comparison: &Comparison) -> Result<Test, MatchError> {
                     });
                     Check::Matches { text, bytes: bytes.flatten() }
                 }
-                Operator::IsSubset(range) => Check::IsSubset(range.clone()),
-                Operator::IsSuperset(range) => Check::IsSuperset(range.clone()),
+                Operator::IsSubset(range) => Check::IsSubset(range.clone(), cidr(range)),
+                Operator::IsSuperset(range) => Check::IsSuperset(range.clone(), address_or_range(range)),
                 Operator::Exists => Check::Exists,
+            };
+            let plain = prop.path.steps.iter().all(|step| match step {
+                Step::Key(k) => {
+                    !(k.ends_with("_ref") || k.ends_with("_refs") || k.ends_with("_hex") || k.ends_with("_bin"))
+                }
+                _ => false,
+            });
+            let wants_time = match &check {
+                Check::Equal(Lit::Time(_))
+                | Check::NotEqual(Lit::Time(_))
+                | Check::Order { literal: Lit::Time(_), .. } => true,
+                Check::In { timestamps, .. } => *timestamps,
+                _ => false,
             };
             Test::Property(Property {
                 object_type: prop.path.object_type.clone(),
                 steps: prop.path.steps.clone(),
+                plain,
+                wants_time,
                 negated: prop.negated,
                 check,
             })
@@ -393,14 +468,6 @@ fn literal(literal: &Literal) -> Result<Lit, MatchError> {
 // ---------------------------------------------------------------------------
 // Comparison expressions, one observation at a time.
 
-/// A value a path selected: a JSON value, the bytes of a `_hex` or `_bin`
-/// property, or the objects a `_refs` list names.
-enum Selected<'a> {
-    Json(&'a Value),
-    Bytes(Vec<u8>),
-    Objects(Vec<&'a Value>),
-}
-
 /// A selected value as comparisons see it.
 enum Val<'a> {
     Int(i128),
@@ -414,20 +481,13 @@ enum Val<'a> {
 }
 
 impl<'a> Val<'a> {
-    fn of(selected: &'a Selected<'a>) -> Self {
-        match selected {
-            Selected::Bytes(b) => Val::Bytes(b),
-            Selected::Objects(_) => Val::Other,
-            Selected::Json(value) => match value {
-                Value::Bool(b) => Val::Bool(*b),
-                Value::String(s) => Val::Str(Cow::Borrowed(s)),
-                Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                    (Some(i), _) => Val::Int(i128::from(i)),
-                    (_, Some(u)) => Val::Int(i128::from(u)),
-                    _ => Val::Float(n.as_f64().unwrap_or(f64::NAN)),
-                },
-                _ => Val::Other,
-            },
+    fn json(value: &'a Datum) -> Self {
+        match value {
+            Datum::Bool(b) => Val::Bool(*b),
+            Datum::Str(s) => Val::Str(Cow::Borrowed(s)),
+            Datum::Int(i) => Val::Int(*i),
+            Datum::Float(f) => Val::Float(*f),
+            Datum::Null | Datum::List(_) | Datum::Map(_) => Val::Other,
         }
     }
 }
@@ -435,6 +495,8 @@ impl<'a> Val<'a> {
 /// The roots (by position in the observation's `roots`) that pass a test.
 type Roots = Vec<bool>;
 
+/// One observation's roots that pass (for the indicator index, which has
+/// already narrowed matching down to a few observations).
 fn evaluate(test: &Test, observations: &Observations, item: &Item) -> Result<Roots, MatchError> {
     match test {
         // Both sides always run, as in the reference matcher, so an error
@@ -451,20 +513,13 @@ fn evaluate(test: &Test, observations: &Observations, item: &Item) -> Result<Roo
         }
         Test::Property(property) => {
             let mut passed = vec![false; item.roots.len()];
-            if DOMAIN_TYPES.contains(&property.object_type.as_str()) {
+            if is_domain_type(&property.object_type) {
                 return Ok(passed);
             }
             for (slot, &root) in item.roots.iter().enumerate() {
                 let object = &observations.objects[root];
-                if object.get("type").and_then(Value::as_str) != Some(property.object_type.as_str()) {
-                    continue;
-                }
-                let values = select(object, &property.steps, observations, item)?;
-                for value in &values {
-                    if property.passes(value)? {
-                        passed[slot] = true;
-                        break;
-                    }
+                if object.get("type").and_then(Datum::as_str) == Some(property.object_type.as_str()) {
+                    passed[slot] = property.holds_for(object, observations, item)?;
                 }
             }
             Ok(passed)
@@ -472,114 +527,171 @@ fn evaluate(test: &Test, observations: &Observations, item: &Item) -> Result<Roo
     }
 }
 
-/// Every value `steps` reaches from `object`, in order.
-fn select<'a>(
-    object: &'a Value,
+/// (observation, root slot) of every root in all observations that passes,
+/// in order.
+fn evaluate_all(test: &Test, observations: &Observations) -> Result<Vec<(u32, u32)>, MatchError> {
+    match test {
+        Test::And(l, r) => {
+            // Both lists are in (observation, root) order: merge them.
+            let (left, right) = (evaluate_all(l, observations)?, evaluate_all(r, observations)?);
+            let mut both = Vec::with_capacity(left.len().min(right.len()));
+            let mut right = right.into_iter().peekable();
+            for pair in left {
+                while right.next_if(|other| *other < pair).is_some() {}
+                if right.next_if_eq(&pair).is_some() {
+                    both.push(pair);
+                }
+            }
+            Ok(both)
+        }
+        Test::Or(l, r) => {
+            let (mut both, right) = (evaluate_all(l, observations)?, evaluate_all(r, observations)?);
+            both.extend(right);
+            both.sort_unstable();
+            both.dedup();
+            Ok(both)
+        }
+        Test::Property(property) => {
+            let mut passed = Vec::new();
+            if is_domain_type(&property.object_type) {
+                return Ok(passed);
+            }
+            for &(index, slot) in observations.by_type.get(&property.object_type).map_or(&[][..], Vec::as_slice) {
+                let item = &observations.items[index as usize];
+                if property.holds_for(&observations.objects[item.roots[slot as usize]], observations, item)? {
+                    passed.push((index, slot));
+                }
+            }
+            Ok(passed)
+        }
+    }
+}
+
+/// Where a path has got to: a value, the bytes of a `_hex` or `_bin`
+/// property, or the list of objects a `_refs` property names.
+enum Cursor<'a> {
+    At(&'a Datum),
+    Bytes(Vec<u8>),
+    /// The references of a `_refs` list, resolved when stepped into.
+    Refs(&'a [Datum]),
+}
+
+/// Follows `steps` from `cursor` to every value they reach, in order,
+/// calling `visit` on each. Every value is reached, so a reference that is
+/// not one is reported wherever it is, as the reference matcher reports it.
+fn walk<'a>(
+    cursor: Cursor<'a>,
     steps: &[Step],
     observations: &'a Observations,
     item: &Item,
-) -> Result<Vec<Selected<'a>>, MatchError> {
-    let mut current = vec![Selected::Json(object)];
-    for step in steps {
-        let mut next = Vec::new();
-        for value in current {
-            match (step, value) {
-                (Step::Key(key), Selected::Json(Value::Object(map))) => {
-                    let Some(found) = map.get(key) else { continue };
-                    let found = if key.ends_with("_hex") {
-                        let text = found
-                            .as_str()
-                            .ok_or_else(|| MatchError(format!("{key} must be a string of hex digits")))?;
-                        Selected::Bytes(
-                            hex_decode(text).ok_or_else(|| MatchError(format!("{key} is not hex: {text}")))?,
-                        )
-                    } else if key.ends_with("_bin") {
-                        let text =
-                            found.as_str().ok_or_else(|| MatchError(format!("{key} must be a base64 string")))?;
-                        Selected::Bytes(
-                            base64_decode(text).ok_or_else(|| MatchError(format!("{key} is not base64: {text}")))?,
-                        )
-                    } else {
-                        Selected::Json(found)
-                    };
-                    dereference(key, found, observations, item, &mut next)?;
+    visit: &mut dyn FnMut(Val<'_>) -> Result<(), MatchError>,
+) -> Result<(), MatchError> {
+    let Some((step, rest)) = steps.split_first() else {
+        return match cursor {
+            Cursor::At(value) => visit(Val::json(value)),
+            Cursor::Bytes(bytes) => visit(Val::Bytes(&bytes)),
+            // A list: equal to nothing, but NOT = still holds of it.
+            Cursor::Refs(_) => visit(Val::Other),
+        };
+    };
+    let resolved = |id: &'a str| {
+        item.members.iter().filter(move |m| observations.ids[**m] == id).map(|m| &observations.objects[*m])
+    };
+    match (step, cursor) {
+        (Step::Key(key), Cursor::At(map @ Datum::Map(_))) => {
+            let Some(found) = map.get(key) else { return Ok(()) };
+            if key.ends_with("_hex") || key.ends_with("_bin") {
+                let text = found.as_str().ok_or_else(|| MatchError(format!("{key} must be a string")))?;
+                let bytes = if key.ends_with("_hex") { hex_decode(text) } else { base64_decode(text) };
+                let bytes = bytes.ok_or_else(|| {
+                    MatchError(format!("{key} is not {}: {text}", if key.ends_with("_hex") { "hex" } else { "base64" }))
+                })?;
+                return walk(Cursor::Bytes(bytes), rest, observations, item, visit);
+            }
+            if key.ends_with("_ref") {
+                let id = found
+                    .as_str()
+                    .ok_or_else(|| MatchError(format!("the value of reference property '{key}' is not a string")))?;
+                for object in resolved(id) {
+                    walk(Cursor::At(object), rest, observations, item, visit)?;
                 }
-                (Step::Index(i), Selected::Json(Value::Array(list))) => {
-                    if let Some(found) = usize::try_from(*i).ok().and_then(|i| list.get(i)) {
-                        next.push(Selected::Json(found));
-                    }
+                return Ok(());
+            }
+            if key.ends_with("_refs") {
+                let Datum::List(ids) = found else {
+                    return fail(format!("the value of reference list property '{key}' is not a list"));
+                };
+                let mut any = false;
+                for id in ids {
+                    let id = id
+                        .as_str()
+                        .ok_or_else(|| MatchError(format!("a value of reference property '{key}' is not a string")))?;
+                    any |= resolved(id).next().is_some();
                 }
-                (Step::Index(i), Selected::Objects(list)) => {
-                    if let Some(found) = usize::try_from(*i).ok().and_then(|i| list.get(i)) {
-                        next.push(Selected::Json(found));
-                    }
-                }
-                (Step::AnyIndex, Selected::Json(Value::Array(list))) => next.extend(list.iter().map(Selected::Json)),
-                (Step::AnyIndex, Selected::Objects(list)) => next.extend(list.into_iter().map(Selected::Json)),
-                _ => {}
+                // References that resolve to nothing leave no value.
+                return if any { walk(Cursor::Refs(ids), rest, observations, item, visit) } else { Ok(()) };
+            }
+            walk(Cursor::At(found), rest, observations, item, visit)
+        }
+        (Step::Index(i), Cursor::At(Datum::List(list))) => match usize::try_from(*i).ok().and_then(|i| list.get(i)) {
+            Some(found) => walk(Cursor::At(found), rest, observations, item, visit),
+            None => Ok(()),
+        },
+        (Step::AnyIndex, Cursor::At(Datum::List(list))) => {
+            for found in list {
+                walk(Cursor::At(found), rest, observations, item, visit)?;
+            }
+            Ok(())
+        }
+        (Step::Index(i), Cursor::Refs(ids)) => {
+            let nth =
+                usize::try_from(*i).ok().and_then(|i| ids.iter().filter_map(Datum::as_str).flat_map(resolved).nth(i));
+            match nth {
+                Some(found) => walk(Cursor::At(found), rest, observations, item, visit),
+                None => Ok(()),
             }
         }
-        current = next;
-    }
-    Ok(current)
-}
-
-/// A `_ref` property stands for the object it names, a `_refs` property for
-/// the list of them, resolved within the same observation (unresolved
-/// references are dropped).
-fn dereference<'a>(
-    key: &str,
-    found: Selected<'a>,
-    observations: &'a Observations,
-    item: &Item,
-    out: &mut Vec<Selected<'a>>,
-) -> Result<(), MatchError> {
-    let resolve = |id: &str, into: &mut Vec<&'a Value>| {
-        into.extend(
-            item.members
-                .iter()
-                .map(|m| &observations.objects[*m])
-                .filter(|o| o.get("id").and_then(Value::as_str) == Some(id)),
-        );
-    };
-    if key.ends_with("_ref") {
-        let Selected::Json(Value::String(id)) = found else {
-            return fail(format!("the value of reference property '{key}' is not a string"));
-        };
-        let mut objects = Vec::new();
-        resolve(id, &mut objects);
-        out.extend(objects.into_iter().map(Selected::Json));
-    } else if key.ends_with("_refs") {
-        let Selected::Json(Value::Array(ids)) = found else {
-            return fail(format!("the value of reference list property '{key}' is not a list"));
-        };
-        let mut objects = Vec::new();
-        for id in ids {
-            let Some(id) = id.as_str() else {
-                return fail(format!("a value of reference property '{key}' is not a string"));
-            };
-            resolve(id, &mut objects);
+        (Step::AnyIndex, Cursor::Refs(ids)) => {
+            for found in ids.iter().filter_map(Datum::as_str).flat_map(resolved) {
+                walk(Cursor::At(found), rest, observations, item, visit)?;
+            }
+            Ok(())
         }
-        if !objects.is_empty() {
-            out.push(Selected::Objects(objects));
-        }
-    } else {
-        out.push(found);
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 impl Property {
-    fn passes(&self, selected: &Selected<'_>) -> Result<bool, MatchError> {
-        let mut value = Val::of(selected);
-        let wants_time = match &self.check {
-            Check::Equal(Lit::Time(_)) | Check::NotEqual(Lit::Time(_)) | Check::Order { literal: Lit::Time(_), .. } => {
-                true
+    /// Whether some value the path reaches from `object` passes (the first
+    /// that does ends the search).
+    fn holds_for(&self, object: &Datum, observations: &Observations, item: &Item) -> Result<bool, MatchError> {
+        if self.plain {
+            let mut value = object;
+            for step in &self.steps {
+                let Step::Key(key) = step else { return Ok(false) };
+                match value.get(key) {
+                    Some(found) => value = found,
+                    _ => return Ok(false),
+                }
             }
-            Check::In { timestamps, .. } => *timestamps,
-            _ => false,
-        };
-        if wants_time && let Val::Str(text) = &value {
+            return self.passes(Val::json(value));
+        }
+        // Tests stop at the first value that passes; the path is followed
+        // to the end regardless.
+        let mut passed = false;
+        walk(Cursor::At(object), &self.steps, observations, item, &mut |value| {
+            if !passed {
+                passed = self.passes(value)?;
+            }
+            Ok(())
+        })?;
+        Ok(passed)
+    }
+
+    fn passes(&self, mut value: Val<'_>) -> Result<bool, MatchError> {
+        if self.wants_time
+            && let Val::Str(text) = &value
+        {
             value = Val::Time(instant(text).ok_or_else(|| MatchError(format!("Invalid timestamp in JSON: {text}")))?);
         }
         let result = match &self.check {
@@ -592,28 +704,44 @@ impl Property {
                 Some(Some(found)) => found == *order || (*or_equal && found == Ordering::Equal),
             },
             Check::In { members, .. } => members.iter().any(|m| same_in_set(&value, m)),
-            Check::Like { text, on_bytes } => match &value {
-                Val::Str(s) => text.is_match(&s.nfc().collect::<String>()),
+            Check::Like { text, on_bytes, shape } => match &value {
+                Val::Str(s) => match shape {
+                    // LIKE allows one final line break, as Python's `$` does.
+                    Some((shape, literal)) if s.is_ascii() && !s.strip_suffix('\n').unwrap_or(s).contains('\n') => {
+                        let s = s.strip_suffix('\n').unwrap_or(s);
+                        match shape {
+                            LikeShape::Exact => s == literal,
+                            LikeShape::Prefix => s.starts_with(literal.as_str()),
+                            LikeShape::Suffix => s.ends_with(literal.as_str()),
+                            LikeShape::Contains => s.contains(literal.as_str()),
+                        }
+                    }
+                    _ => text.is_match(&nfc(s)),
+                },
                 Val::Bytes(b) if *on_bytes => {
                     let s = std::str::from_utf8(b)
                         .map_err(|_| MatchError("a binary value compared with LIKE is not UTF-8".into()))?;
-                    text.is_match(&s.nfc().collect::<String>())
+                    text.is_match(&nfc(s))
                 }
                 _ => false,
             },
             Check::Matches { text, bytes } => match &value {
-                Val::Str(s) => text.is_match(&s.nfc().collect::<String>()),
+                Val::Str(s) => text.is_match(&nfc(s)),
                 Val::Bytes(b) => bytes.as_ref().is_some_and(|re| re.is_match(b)),
                 _ => false,
             },
-            Check::IsSubset(range) => match &value {
-                Val::Str(s) => within_range(s, range)
-                    .ok_or_else(|| MatchError(format!("ISSUBSET needs addresses and CIDR ranges: {s}, {range}")))?,
+            Check::IsSubset(range, outer) => match &value {
+                Val::Str(s) => match (outer, address_or_range(s)) {
+                    (Some(outer), Some(inner)) => contains(*outer, inner),
+                    _ => return fail(format!("ISSUBSET needs addresses and CIDR ranges: {s}, {range}")),
+                },
                 _ => false,
             },
-            Check::IsSuperset(address) => match &value {
-                Val::Str(s) => within_range(address, s)
-                    .ok_or_else(|| MatchError(format!("ISSUPERSET needs addresses and CIDR ranges: {address}, {s}")))?,
+            Check::IsSuperset(address, inner) => match &value {
+                Val::Str(s) => match (cidr(s), inner) {
+                    (Some(outer), Some(inner)) => contains(outer, *inner),
+                    _ => return fail(format!("ISSUPERSET needs addresses and CIDR ranges: {address}, {s}")),
+                },
                 _ => false,
             },
             Check::Exists => true,
@@ -681,6 +809,37 @@ fn same_in_set(value: &Val<'_>, member: &Lit) -> bool {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum LikeShape {
+    Exact,
+    Prefix,
+    Suffix,
+    Contains,
+}
+
+fn like_shape(operand: &str) -> Option<(LikeShape, String)> {
+    if operand.contains('_') || operand.contains('\n') {
+        return None;
+    }
+    let (starts, ends) = (operand.starts_with('%'), operand.ends_with('%') && operand.len() > 1 || operand == "%");
+    let literal = operand.trim_start_matches('%').trim_end_matches('%');
+    if literal.contains('%') {
+        return None;
+    }
+    let shape = match (starts, ends) {
+        (false, false) => LikeShape::Exact,
+        (false, true) => LikeShape::Prefix,
+        (true, false) => LikeShape::Suffix,
+        (true, true) => LikeShape::Contains,
+    };
+    Some((shape, literal.to_string()))
+}
+
+/// Text in Unicode normal form C; ASCII already is.
+fn nfc(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() { Cow::Borrowed(s) } else { Cow::Owned(s.nfc().collect()) }
+}
+
 fn latin1(s: &str) -> Option<Vec<u8>> {
     s.chars().map(|c| u8::try_from(c as u32).ok()).collect()
 }
@@ -715,6 +874,7 @@ fn find(root: &Node, observations: &Observations) -> Result<Option<Binding>, Mat
             }
             Ok(None)
         }
+        Node::Simple(test) => Ok(evaluate_all(test, observations)?.first().map(|(index, _)| vec![(*index, 1)])),
         _ => Ok(bindings(root, observations)?.into_iter().next()),
     }
 }
@@ -777,11 +937,9 @@ fn bindings(node: &Node, observations: &Observations) -> Result<Vec<Binding>, Ma
     };
     match node {
         Node::Simple(test) => {
-            for (index, item) in observations.items.iter().enumerate() {
-                if evaluate(test, observations, item)?.contains(&true) {
-                    keep(vec![(index as u32, 1)], &mut found)?;
-                }
-            }
+            let mut passed = evaluate_all(test, observations)?;
+            passed.dedup_by_key(|(index, _)| *index);
+            found.extend(passed.into_iter().map(|(index, _)| vec![(index, 1)]));
         }
         Node::Or(l, r) => {
             for binding in bindings(l, observations)?.into_iter().chain(bindings(r, observations)?) {

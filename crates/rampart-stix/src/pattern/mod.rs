@@ -12,6 +12,8 @@
 //! let matched = pattern.compile()?.matches(&observations)?;
 //! ```
 
+mod datum;
+mod index;
 mod lexer;
 mod matcher;
 mod parser;
@@ -19,6 +21,7 @@ mod value;
 
 use std::fmt;
 
+pub use index::{IndexBuilder, IndicatorIndex};
 pub use matcher::{Compiled, MatchError, Observations};
 
 /// A parsed pattern. Parsing checks the grammar only; [`Pattern::validate`]
@@ -161,67 +164,6 @@ impl Pattern {
     /// regular expressions built.
     pub fn compile(&self) -> Result<Compiled, MatchError> {
         Compiled::new(self)
-    }
-
-    /// The exact values this pattern tests for, when it is nothing more than
-    /// one observation expression whose comparisons are `=` (or `IN`) on a
-    /// property, joined by OR: `[file:hashes.MD5 = '…' OR file:hashes.MD5 =
-    /// '…']`. Such indicators are matched through an index rather than one
-    /// by one (see `IndicatorIndex`).
-    pub fn exact_values(&self) -> Option<Vec<ExactValue>> {
-        let Observation::Simple(comparison) = &self.root else { return None };
-        let mut values = Vec::new();
-        collect_exact(comparison, &mut values).then_some(values)
-    }
-}
-
-/// One `type:path = 'value'` an indicator looks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ExactValue {
-    pub object_type: String,
-    /// The property path as written after the colon, `hashes.'SHA-256'`.
-    pub path: Vec<String>,
-    pub value: String,
-}
-
-fn collect_exact(comparison: &Comparison, out: &mut Vec<ExactValue>) -> bool {
-    match comparison {
-        Comparison::Or(left, right) => collect_exact(left, out) && collect_exact(right, out),
-        Comparison::And(..) => false,
-        Comparison::Test(test) => {
-            if test.negated {
-                return false;
-            }
-            let Some(path) = test
-                .path
-                .steps
-                .iter()
-                .map(|s| if let Step::Key(k) = s { Some(k.clone()) } else { None })
-                .collect::<Option<Vec<_>>>()
-            else {
-                return false;
-            };
-            if path
-                .iter()
-                .any(|k| k.ends_with("_ref") || k.ends_with("_refs") || k.ends_with("_hex") || k.ends_with("_bin"))
-            {
-                return false;
-            }
-            let literals: Vec<&Literal> = match &test.operator {
-                Operator::Equal(literal) => vec![literal],
-                Operator::In(set) => set.iter().collect(),
-                _ => return false,
-            };
-            for literal in literals {
-                let Literal::Str(value) = literal else { return false };
-                out.push(ExactValue {
-                    object_type: test.path.object_type.clone(),
-                    path: path.clone(),
-                    value: value.clone(),
-                });
-            }
-            true
-        }
     }
 }
 

@@ -139,33 +139,61 @@ pub(super) fn hex_decode(text: &str) -> Option<Vec<u8>> {
 /// An IPv4 address the way `inet_aton` reads one: one to four parts, each
 /// decimal, octal (leading 0) or hex (0x), the last filling the bytes left.
 pub(super) fn ipv4(text: &str) -> Option<u32> {
-    let text = text.split(|c: char| c.is_ascii_whitespace()).next().unwrap_or("");
-    let parts: Vec<&str> = text.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
+    // The common dotted quad first, without allocating.
+    if let Some(address) = dotted_quad(text) {
+        return Some(address);
     }
-    let mut values = Vec::with_capacity(4);
-    for part in &parts {
+    let text = text.split(|c: char| c.is_ascii_whitespace()).next().unwrap_or("");
+    let mut values = [0u64; 4];
+    let mut count = 0;
+    for part in text.split('.') {
+        if count == 4 {
+            return None;
+        }
         let (digits, radix) = if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
             (hex, 16)
         } else if part.len() > 1 && part.starts_with('0') {
             (&part[1..], 8)
         } else {
-            (*part, 10)
+            (part, 10)
         };
         if digits.is_empty() && radix != 16 {
             return None;
         }
-        let value = if digits.is_empty() { 0 } else { u64::from_str_radix(digits, radix).ok()? };
-        values.push(value);
+        values[count] = if digits.is_empty() { 0 } else { u64::from_str_radix(digits, radix).ok()? };
+        count += 1;
     }
-    let last = values.pop()?;
-    let free_bits = 8 * (4 - values.len() as u32);
-    if values.iter().any(|v| *v > 255) || (free_bits < 32 && last >= 1 << free_bits) || last > u64::from(u32::MAX) {
+    let (leading, last) = (&values[..count - 1], values[count - 1]);
+    let free_bits = 8 * (5 - count as u32);
+    if leading.iter().any(|v| *v > 255) || (free_bits < 32 && last >= 1 << free_bits) || last > u64::from(u32::MAX) {
         return None;
     }
-    let high = values.iter().fold(0u64, |acc, v| (acc << 8) | v) << free_bits;
+    let high = leading.iter().fold(0u64, |acc, v| (acc << 8) | v) << free_bits;
     Some((high | last) as u32)
+}
+
+/// `a.b.c.d` with four decimal parts 0–255 and no leading zeros.
+fn dotted_quad(text: &str) -> Option<u32> {
+    let mut address = 0u32;
+    let mut parts = 0;
+    for part in text.split('.') {
+        let bytes = part.as_bytes();
+        if parts == 4
+            || bytes.is_empty()
+            || bytes.len() > 3
+            || (bytes.len() > 1 && bytes[0] == b'0')
+            || !bytes.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let value = bytes.iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
+        if value > 255 {
+            return None;
+        }
+        address = (address << 8) | value;
+        parts += 1;
+    }
+    (parts == 4).then_some(address)
 }
 
 /// An address and prefix length 1–32, from `a.b.c.d/n`.
@@ -180,14 +208,23 @@ pub(super) fn cidr(text: &str) -> Option<(u32, u32)> {
 
 /// Whether `inner` (an address or a range) lies within the range `outer`;
 /// `None` when either is not an address or range.
-pub(super) fn within_range(inner: &str, outer: &str) -> Option<bool> {
-    let inner = if inner.contains('/') { cidr(inner)? } else { (ipv4(inner)?, 32) };
-    let outer = cidr(outer)?;
+#[cfg(test)]
+fn within_range(inner: &str, outer: &str) -> Option<bool> {
+    Some(contains(cidr(outer)?, address_or_range(inner)?))
+}
+
+/// An address as the range of just itself, or a range.
+pub(super) fn address_or_range(text: &str) -> Option<(u32, u32)> {
+    if text.contains('/') { cidr(text) } else { ipv4(text).map(|a| (a, 32)) }
+}
+
+/// Whether range `outer` holds range `inner` (both as address and prefix).
+pub(super) fn contains(outer: (u32, u32), inner: (u32, u32)) -> bool {
     if outer.1 > inner.1 {
-        return Some(false);
+        return false;
     }
     let mask = if outer.1 == 0 { 0 } else { u32::MAX << (32 - outer.1) };
-    Some(inner.0 & mask == outer.0 & mask)
+    inner.0 & mask == outer.0 & mask
 }
 
 /// For a hash algorithm the validator knows (named as in STIX, `SHA-256`,
@@ -236,6 +273,8 @@ mod tests {
         assert_eq!(ipv4("0x7f.1"), Some(0x7f00_0001));
         assert_eq!(ipv4("256.1.1.1"), None);
         assert_eq!(ipv4("1.2.3.4.5"), None);
+        assert_eq!(ipv4("010.1.1.1"), Some(0x0801_0101), "a leading zero is octal");
+        assert_eq!(ipv4("1.2.3.4 trailing"), Some(0x0102_0304));
         assert_eq!(within_range("11.22.33.44", "11.22.32.0/20"), Some(true));
         assert_eq!(within_range("11.22.33.44/20", "11.22.0.0/16"), Some(true));
         assert_eq!(within_range("11.22.0.0/16", "11.22.33.44/20"), Some(false));

@@ -9,7 +9,13 @@ use std::process::Command;
 use rampart_stix::pattern::{Observations, Pattern};
 use serde_json::Value;
 
+/// Collected once per test run, for all the tests here.
 fn vectors() -> Option<Value> {
+    static VECTORS: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
+    VECTORS.get_or_init(collect_vectors).clone()
+}
+
+fn collect_vectors() -> Option<Value> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/pattern_vectors.py");
     let out = std::env::temp_dir().join(format!("rampart-pattern-vectors-{}.json", std::process::id()));
     let run = Command::new("python3").arg(&script).arg(&out).output();
@@ -104,4 +110,36 @@ fn the_reference_vectors_come_out_the_same() {
         validations.len(),
         vectors["left_out"]
     );
+}
+
+/// The index answers what matching each pattern alone answers: on every set
+/// of observations in the vectors, with all the patterns used on it at once.
+#[test]
+fn the_index_agrees_with_matching_one_by_one_on_the_vectors() {
+    use rampart_stix::pattern::IndexBuilder;
+    let Some(vectors) = vectors() else { return };
+    let mut groups: std::collections::BTreeMap<String, (Value, Vec<String>)> = std::collections::BTreeMap::new();
+    for case in vectors["matches"].as_array().unwrap() {
+        let key = case["observations"].to_string();
+        let entry = groups.entry(key).or_insert_with(|| (case["observations"].clone(), Vec::new()));
+        entry.1.push(case["pattern"].as_str().unwrap().to_string());
+    }
+    let mut compared = 0;
+    for (observations, patterns) in groups.values() {
+        let Ok(observations) = Observations::from_json(observations) else { continue };
+        let mut builder = IndexBuilder::new(false);
+        let mut expected = Vec::new();
+        for text in patterns {
+            let Ok(pattern) = Pattern::parse(text) else { continue };
+            let Ok(Ok(one)) = pattern.compile().map(|c| c.is_match(&observations)) else { continue };
+            builder.add(&pattern).unwrap();
+            expected.push((text, one));
+        }
+        let Ok(found) = builder.build().unwrap().match_observations(&observations) else { continue };
+        for ((text, one), indexed) in expected.iter().zip(found) {
+            assert_eq!(indexed, *one, "{text}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "only {compared} patterns compared");
 }
