@@ -113,7 +113,7 @@ fn in_audience(org: &str) -> String {
 }
 
 /// The visibility rule of docs/SHARING.md for the viewer bound as `$1`.
-fn visible_to_viewer() -> String {
+pub(crate) fn visible_to_viewer() -> String {
     format!(
         "(i.owner_org = $1 OR \
           (i.tlp = 'red' AND EXISTS (SELECT 1 FROM shared_item_recipients r WHERE r.item_id = i.id AND r.org_id = $1) AND {viewer}) \
@@ -353,6 +353,7 @@ impl Store {
         if body.len() > 1024 * 1024 {
             return Err(Invalid::new("body", "must be at most 1 MiB").into());
         }
+        let pattern = if kind == "indicator" { Some(crate::sightings::indicator_pattern(&new.body)?) } else { None };
         let mut tx = self.write_tx().await?;
         match role_in(&mut tx, &new.community_id, org_id).await? {
             Some(MemberRole::Owner | MemberRole::Contributor) => {}
@@ -391,6 +392,9 @@ impl Store {
                 .bind(r)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let Some(pattern) = &pattern {
+            crate::sightings::record_indicator(&mut tx, &id, pattern).await?;
         }
         let state =
             json!({"community": new.community_id, "kind": kind, "tlp": new.marking, "distribution": new.distribution});

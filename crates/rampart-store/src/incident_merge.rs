@@ -62,6 +62,25 @@ impl Store {
             from,
         )
         .await?;
+        // The survivor's copy of such an observable has the same sightings.
+        exec(
+            &mut tx,
+            "DELETE FROM sightings WHERE org_id = $1 AND incident_id = $3 AND observable_id IN \
+             (SELECT o.id FROM observables o WHERE o.org_id = $1 AND o.incident_id = $3 AND EXISTS \
+              (SELECT 1 FROM observables t WHERE t.org_id = $1 AND t.incident_id = $2 AND t.kind = o.kind AND t.value = o.value))",
+            org_id,
+            into,
+            from,
+        )
+        .await?;
+        exec(
+            &mut tx,
+            "UPDATE sightings SET incident_id = $2 WHERE org_id = $1 AND incident_id = $3",
+            org_id,
+            into,
+            from,
+        )
+        .await?;
         exec(
             &mut tx,
             "DELETE FROM observables WHERE org_id = $1 AND incident_id = $3 AND EXISTS \

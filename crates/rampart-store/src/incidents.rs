@@ -549,6 +549,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         incident_in(&mut tx, org_id, incident_id).await?;
         let id = new_id();
+        let added_at = now_ms();
         sqlx::query(
             "INSERT INTO observables (id, org_id, incident_id, kind, value, ioc, sighted, tlp, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
@@ -561,10 +562,12 @@ impl Store {
         .bind(i64::from(sighted))
         .bind(tlp.as_str())
         .bind(&ctx.actor)
-        .bind(now_ms())
+        .bind(added_at)
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique_as_conflict(e, "the incident already has this observable"))?;
+        // Shared indicators this observable matches become sightings.
+        crate::sightings::sight_observable(&mut tx, org_id, (&id, incident_id), kind, &value, added_at).await?;
         event(&mut tx, org_id, incident_id, &ctx.actor, "observable", (None, None), &format!("{kind} {value}")).await?;
         let state = serde_json::json!({"type": kind, "value": value});
         audit::append(

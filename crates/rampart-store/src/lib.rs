@@ -51,6 +51,7 @@ mod quant_runs;
 mod results;
 mod risks;
 mod sessions;
+mod sightings;
 pub mod testing;
 mod threats;
 mod throttle;
@@ -83,6 +84,7 @@ pub use risks::{
     FairModel, HeatCell, HeatMap, Levels, RiskFilter, RiskLink, RiskScenario, RiskSettings, VulnerabilityLink,
 };
 pub use sessions::{LiveSession, Session, SessionPolicy};
+pub use sightings::{Sighting, stix_path};
 pub use threats::{Threat, ThreatFilter, ThreatImport};
 pub use tokens::ApiToken;
 pub use vulnerabilities::{Vulnerability, VulnerabilityFilter};

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "incident_list_index", include_str!("../migrations/0019_incident_list_index.sql")),
     (20, "communities", include_str!("../migrations/0020_communities.sql")),
     (21, "acknowledgements", include_str!("../migrations/0021_acknowledgements.sql")),
+    (22, "sightings", include_str!("../migrations/0022_sightings.sql")),
 ];
 
 impl Store {

@@ -653,6 +653,28 @@ const TABLES: &[Table] = &[
         columns: &[("item_id", Text), ("org_id", Text), ("acknowledged_by", Text), ("acknowledged_at", Int)],
     },
     Table {
+        name: "indicator_patterns",
+        key: "item_id",
+        columns: &[("item_id", Text), ("pattern", Text), ("exact", Int)],
+    },
+    Table {
+        name: "indicator_values",
+        key: "item_id, kind, value",
+        columns: &[("item_id", Text), ("kind", Text), ("value", Text)],
+    },
+    Table {
+        name: "sightings",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("item_id", Text),
+            ("org_id", Text),
+            ("observable_id", Text),
+            ("incident_id", Text),
+            ("seen_at", Int),
+        ],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

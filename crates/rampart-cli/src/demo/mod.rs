@@ -353,6 +353,8 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     println!("provider's ISO/IEC 27032 self-assessment is in progress and lends results to");
     println!("ISO/IEC 27001 and NIST CSF (under Assessments and on the dashboard); its incidents are");
     println!("in several phases with their NIS2 and GDPR clocks running (under Incidents); the");
-    println!("CSIRT's community shares an AMBER advisory and a GREEN indicator with both (under Sharing)");
+    println!(
+        "CSIRT's community shares an AMBER advisory and a GREEN indicator with both (under Sharing); the indicator is sighted in two of the provider's incidents"
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -51,6 +51,8 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/shared-items/export", get(sharing::export))
         .route("/api/v1/shared-items/{id}", get(sharing::item))
         .route("/api/v1/shared-items/{id}/acknowledgements", post(sharing::acknowledge))
+        .route("/api/v1/shared-items/{id}/sightings", get(sharing::sightings))
+        .route("/api/v1/incidents/{id}/sightings", get(sharing::incident_sightings))
         .route("/api/v1/advisories", post(sharing::publish_advisory))
         .route("/api/v1/notification-channels", get(notifications::channels).post(notifications::create_channel))
         .route(

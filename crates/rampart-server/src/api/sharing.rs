@@ -199,6 +199,41 @@ pub async fn item(
     Ok(Json(v))
 }
 
+/// A sighting as the API gives it.
+pub fn sighting_json(s: &rampart_store::Sighting) -> Value {
+    json!({
+        "indicator": {"id": s.item_id, "title": s.item_title, "owner": s.item_owner, "tlp": s.item_marking},
+        "organisation": {"id": s.org_id, "name": s.org_name},
+        "incident_id": s.incident_id,
+        "observable": {"type": s.kind, "value": s.value, "tlp": s.marking},
+        "seen_at": rfc3339(s.seen_at),
+    })
+}
+
+/// `GET /api/v1/shared-items/{id}/sightings`: where an indicator was seen, as
+/// far as the viewer may know (its own; for the source, every organisation's
+/// but those whose observable is TLP:RED).
+pub async fn sightings(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see sightings")?;
+    Ok(Json(state.store.sightings_of_item(&actor.0.org_id, &id).await?.iter().map(sighting_json).collect()))
+}
+
+/// `GET /api/v1/incidents/{id}/sightings`: the shared indicators this incident's observables matched.
+pub async fn incident_sightings(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see sightings")?;
+    let org = &actor.0.org_id;
+    state.store.incident_detail(org, &id).await?;
+    Ok(Json(state.store.sightings_in_incident(org, &id).await?.iter().map(sighting_json).collect()))
+}
+
 /// `POST /api/v1/shared-items/{id}/acknowledgements`: the viewer's organisation acknowledges.
 pub async fn acknowledge(
     State(state): State<AppState>,

@@ -105,6 +105,24 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
     op(
+        "get",
+        "/api/v1/shared-items/{id}/sightings",
+        "Where a shared indicator was seen: the organisation's own sightings (with the incident), and for the indicator's source every organisation's whose observable is not TLP:RED (without the incident).",
+        "read",
+        None,
+        &[(200, "SightingList"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/incidents/{id}/sightings",
+        "The shared indicators that this incident's observables matched, among those the organisation may see.",
+        "read",
+        None,
+        &[(200, "SightingList"), (404, "Problem")],
+        false,
+    ),
+    op(
         "post",
         "/api/v1/advisories",
         "Publish an advisory to a community: severity, affected products, recommended actions and references, as a shared item of kind `advisory` under a TLP and a distribution.",
@@ -114,6 +132,20 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
 ];
+
+fn sighting() -> Value {
+    let named = object(&["id", "name"], json!({"id": string(), "name": string()}));
+    object(
+        &["indicator", "organisation", "observable", "seen_at"],
+        json!({
+            "indicator": object(&["id", "title", "owner", "tlp"], json!({"id": string(), "title": string(), "owner": string(), "tlp": tlp()})),
+            "organisation": named,
+            "incident_id": {"type": ["string", "null"], "description": "Only on the organisation's own sightings"},
+            "observable": object(&["type", "value", "tlp"], json!({"type": string(), "value": string(), "tlp": tlp()})),
+            "seen_at": time(),
+        }),
+    )
+}
 
 fn tlp() -> Value {
     json!({"type": "string", "enum": ["clear", "green", "amber", "amber+strict", "red"]})
@@ -152,6 +184,7 @@ pub fn schemas() -> Value {
             "created_by": string(), "created_at": time(),
             "acknowledgements": {"type": "array", "items": object(&["organisation", "by", "at"], json!({"organisation": string(), "by": string(), "at": time()}))}
         })),
+        "SightingList": {"type": "array", "items": sighting()},
         "NewAdvisory": object(&["community_id", "title", "severity", "actions", "tlp", "distribution"], json!({
             "community_id": string(), "title": {"type": "string", "maxLength": 120},
             "severity": {"type": "string", "enum": ["low", "medium", "high", "critical"]},

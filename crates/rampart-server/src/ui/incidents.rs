@@ -306,6 +306,8 @@ struct IncidentPage {
     /// UTC offsets a timeline entry's time may be written in: (minutes east, label).
     zones: Vec<(i64, String)>,
     evidence: Vec<super::incident_evidence::EvidenceRow>,
+    /// Shared indicators this incident's observables matched.
+    sightings: Vec<super::sharing::SightingRow>,
     tasks: Vec<TaskRow>,
     task_statuses: Vec<&'static str>,
     members: Vec<(String, String)>,
@@ -381,6 +383,7 @@ async fn detail_page(
     let d = state.store.incident_detail(&org.actor.org_id, id).await?;
     let members = state.store.list_members(&org.actor.org_id, &rampart_domain::PageRequest::first(500)).await?.items;
     let links = state.store.incident_links(&org.actor.org_id, id).await?;
+    let sightings = state.store.sightings_in_incident(&org.actor.org_id, id).await?;
     let choices = if org.actor.can(Permission::Edit) {
         state.store.incident_link_choices(&org.actor.org_id, id, 500).await?
     } else {
@@ -443,6 +446,7 @@ async fn detail_page(
             kinds: ObservableKind::ALL.iter().map(|k| k.as_str()).collect(),
             zones: utc_offsets(),
             evidence: super::incident_evidence::rows(&d.evidence),
+            sightings: sightings.into_iter().map(super::sharing::SightingRow::of).collect(),
             tasks: d
                 .tasks
                 .iter()

@@ -177,8 +177,18 @@ pub async fn act(
                 let text = f.get("body");
                 let body = if text.trim().is_empty() {
                     serde_json::json!({})
+                } else if let Ok(json) = serde_json::from_str(&text) {
+                    json
+                } else if f.get("kind") == "indicator" {
+                    // A bare pattern becomes a STIX indicator.
+                    let now = rampart_stix::Timestamp::from_ms(rampart_store::now_ms()).to_string();
+                    serde_json::json!({
+                        "type": "indicator", "spec_version": "2.1", "id": rampart_stix::new_id("indicator"),
+                        "created": now, "modified": now, "valid_from": now,
+                        "pattern": text.trim(), "pattern_type": "stix", "name": f.get("title"),
+                    })
                 } else {
-                    serde_json::from_str(&text).unwrap_or_else(|_| serde_json::json!({"text": text}))
+                    serde_json::json!({"text": text})
                 };
                 let share = ShareBody {
                     community_id: f.get("community_id"),
@@ -258,6 +268,27 @@ struct ItemPage {
     acks: Vec<(String, String, String)>,
     is_owner: bool,
     can_acknowledge: bool,
+    /// For an indicator: where it was seen, as far as the viewer may know.
+    sightings: Vec<SightingRow>,
+}
+
+/// A sighting as the pages show it.
+pub struct SightingRow {
+    pub sighting: rampart_store::Sighting,
+    pub seen: String,
+    pub tlp_class: String,
+    pub indicator_tlp_class: String,
+}
+
+impl SightingRow {
+    pub fn of(sighting: rampart_store::Sighting) -> Self {
+        Self {
+            seen: display_time(sighting.seen_at),
+            tlp_class: sighting.marking.as_str().replace('+', "-"),
+            indicator_tlp_class: sighting.item_marking.as_str().replace('+', "-"),
+            sighting,
+        }
+    }
 }
 
 pub async fn item(
@@ -277,6 +308,11 @@ pub async fn item(
         .collect();
     let is_owner = &item.owner_org == org_id;
     let advisory = (item.kind == "advisory").then(|| serde_json::from_value(item.body.clone()).ok()).flatten();
+    let sightings = if item.kind == "indicator" {
+        state.store.sightings_of_item(org_id, &id).await?.into_iter().map(SightingRow::of).collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         StatusCode::OK,
         &ItemPage {
@@ -290,6 +326,7 @@ pub async fn item(
             advisory,
             acks,
             is_owner,
+            sightings,
             item,
         },
     ))

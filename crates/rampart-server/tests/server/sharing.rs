@@ -170,3 +170,73 @@ store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store|
     rampart_stix::read_bundle(nothing.to_string().as_bytes(), |_| count += 1).unwrap();
     assert_eq!(count, 0, "a non-member's export holds nothing");
 });
+
+store_test!(a_shared_indicator_is_sighted_in_a_members_incident, |store| {
+    let app = TestApp::new(store);
+    let authority = app.org("National CSIRT").await;
+    let member = app.org("Alpha Hosting").await;
+    let ctx = rampart_store::ChangeContext::new("setup", "setup");
+    let community = app.store.create_community(&ctx, &authority.id, "Hosting ISAC", "").await.unwrap().id;
+    app.store
+        .add_community_member(&ctx, None, &community, &member.id, rampart_domain::sharing::MemberRole::Reader)
+        .await
+        .unwrap();
+    let share = |pattern: &str| {
+        json!({"community_id": community, "kind": "indicator", "title": "C2 of the week", "tlp": "green", "distribution": "community",
+               "body": {"type": "indicator", "spec_version": "2.1", "pattern": pattern, "pattern_type": "stix"}})
+    };
+    let token = Some(authority.analyst.token.as_str());
+    let (status, _, problem) =
+        app.api("POST", "/api/v1/shared-items", token, Some(share("[ipv4-addr:value = ]"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "body.pattern");
+    assert!(problem["errors"][0]["reason"].as_str().unwrap().contains("line 1, column 20"), "{problem}");
+    let (status, _, item) =
+        app.api("POST", "/api/v1/shared-items", token, Some(share("[domain-name:value = 'c2.example']"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{item}");
+    let item = item["id"].as_str().unwrap().to_string();
+
+    let token = Some(member.analyst.token.as_str());
+    let body = json!({"title": "Beaconing from a web server", "severity": 3, "category": "malicious-code", "aware_at": "2026-01-01T00:00:00Z"});
+    let (_, _, incident) = app.api("POST", "/api/v1/incidents", token, Some(body)).await;
+    let incident = incident["id"].as_str().unwrap().to_string();
+    let observable = json!({"type": "domain", "value": "C2.Example", "tlp": "amber"});
+    app.api("POST", &format!("/api/v1/incidents/{incident}/observables"), token, Some(observable)).await;
+
+    let (status, _, sightings) = app.api("GET", &format!("/api/v1/incidents/{incident}/sightings"), token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sightings.as_array().unwrap().len(), 1, "{sightings}");
+    assert_eq!(
+        (sightings[0]["indicator"]["owner"].as_str(), sightings[0]["observable"]["value"].as_str()),
+        (Some("National CSIRT"), Some("c2.example"))
+    );
+    let (_, _, reported) =
+        app.api("GET", &format!("/api/v1/shared-items/{item}/sightings"), Some(&authority.viewer.token), None).await;
+    assert_eq!(reported[0]["organisation"]["name"], "Alpha Hosting");
+    assert_eq!(reported[0]["incident_id"], serde_json::Value::Null, "the source does not learn the member's incident");
+
+    let mut browser = Browser::new(&app);
+    browser.login(&member.analyst.email, PASSWORD).await;
+    let page = browser.get(&format!("/incidents/{incident}")).await;
+    assert!(page.html.contains("Shared indicators matched") && page.html.contains("C2 of the week"), "{}", page.html);
+    let mut csirt = Browser::new(&app);
+    csirt.login(&authority.analyst.email, PASSWORD).await;
+    let page = csirt.get(&format!("/sharing/items/{item}")).await;
+    assert!(page.html.contains("Sightings") && page.html.contains("Alpha Hosting") && page.html.contains("c2.example"));
+    let bare = csirt
+        .post(
+            "/sharing/items",
+            &[
+                ("csrf_token", &page.csrf()),
+                ("community_id", &community),
+                ("kind", "indicator"),
+                ("title", "Bad pattern"),
+                ("tlp", "green"),
+                ("distribution", "community"),
+                ("body", "[url:value LIKE]"),
+            ],
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.html.contains("body.pattern") || bare.html.contains("expected a string literal"), "{}", bare.html);
+});

@@ -56,9 +56,17 @@ pub struct IndicatorIndex {
 }
 
 /// What one OR-branch of an indexable pattern looks for.
-enum Probe {
-    Exact { key: String, value: String },
-    Range { key: String, network: u32, prefix: u32 },
+pub(super) enum Probe {
+    /// `key` is `type:path.with.dots`.
+    Exact {
+        key: String,
+        value: String,
+    },
+    Range {
+        key: String,
+        network: u32,
+        prefix: u32,
+    },
 }
 
 impl IndexBuilder {
@@ -264,7 +272,7 @@ impl IndicatorIndex {
 
 /// The probes of a pattern that is one bracketed expression of `=`, `IN` or
 /// `ISSUBSET` tests on plain property paths, joined by OR; `None` otherwise.
-fn probes(root: &Observation) -> Option<Vec<Probe>> {
+pub(super) fn probes(root: &Observation) -> Option<Vec<Probe>> {
     fn collect(comparison: &Comparison, out: &mut Vec<Probe>) -> Option<()> {
         match comparison {
             Comparison::Or(left, right) => {

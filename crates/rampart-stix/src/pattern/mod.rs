@@ -165,6 +165,36 @@ impl Pattern {
     pub fn compile(&self) -> Result<Compiled, MatchError> {
         Compiled::new(self)
     }
+
+    /// When the pattern is nothing but `=` (or `IN`) tests of string values
+    /// on plain property paths, joined by OR, inside one pair of brackets:
+    /// each (object type, property path, value) it looks for. A store can
+    /// then find its matches by lookup instead of by matching.
+    pub fn exact_values(&self) -> Option<Vec<ExactValue>> {
+        index::probes(&self.root)?
+            .into_iter()
+            .map(|probe| match probe {
+                index::Probe::Exact { key, value } => {
+                    let (object_type, path) = key.split_once(':')?;
+                    Some(ExactValue {
+                        object_type: object_type.into(),
+                        path: path.split('.').map(String::from).collect(),
+                        value,
+                    })
+                }
+                index::Probe::Range { .. } => None,
+            })
+            .collect()
+    }
+}
+
+/// One value an exact-value pattern looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExactValue {
+    pub object_type: String,
+    /// `["hashes", "SHA-256"]`, `["value"]`.
+    pub path: Vec<String>,
+    pub value: String,
 }
 
 /// The OASIS validator's rule: WITHIN, REPEATS and START/STOP each at most

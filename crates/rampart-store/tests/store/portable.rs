@@ -55,6 +55,22 @@ async fn populate_sharing(store: &Store, org: &str) {
     };
     let item = store.share_item(&ctx(), org, item).await.unwrap();
     store.acknowledge_item(&ctx(), &other, &item.id).await.unwrap();
+    // An exact indicator (values kept) sighted by an observable of the sharer.
+    let indicator = rampart_store::NewSharedItem {
+        community_id: item.community_id.clone(),
+        kind: "indicator".into(),
+        title: "C2 address".into(),
+        body: serde_json::json!({"type": "indicator", "pattern": "[ipv4-addr:value = '198.51.100.23']", "pattern_type": "stix"}),
+        marking: rampart_domain::incident::Marking::Green,
+        distribution: Distribution::Community,
+        recipients: vec![],
+    };
+    let indicator = store.share_item(&ctx(), org, indicator).await.unwrap();
+    let fields = crate::incidents::fields("Beaconing", rampart_store::now_ms());
+    let incident = store.create_incident(&ctx(), org, fields, &[]).await.unwrap().id;
+    let observable = crate::incidents::observable(rampart_domain::observable::ObservableKind::Ipv4, "198.51.100.23");
+    store.add_observable(&ctx(), org, &incident, &observable).await.unwrap();
+    assert_eq!(store.sightings_of_item(org, &indicator.id).await.unwrap().len(), 1);
 }
 
 /// A row in every notification table: a channel, a delivery and a mark.

@@ -202,3 +202,124 @@ store_test!(only_members_share_and_red_names_members, |store| {
     let mine = store.communities_of(&reader).await.unwrap();
     assert_eq!((mine[0].0.name.as_str(), mine[0].1.state.as_str()), ("ISAC", "active"));
 });
+
+/// An indicator shared with `marking` in `community` by `org`.
+async fn share_indicator(
+    store: &Store,
+    org: &str,
+    community: &str,
+    pattern: &str,
+) -> rampart_store::Result<rampart_store::SharedItem> {
+    let item = NewSharedItem {
+        community_id: community.into(),
+        kind: "indicator".into(),
+        title: format!("Indicator {pattern}"),
+        body: json!({"type": "indicator", "spec_version": "2.1", "pattern": pattern, "pattern_type": "stix"}),
+        marking: Marking::Green,
+        distribution: Distribution::Community,
+        recipients: vec![],
+    };
+    store.share_item(&ctx(), org, item).await
+}
+
+/// An incident of `org` holding one observable; its id and the observable's.
+async fn incident_with(
+    store: &Store,
+    org: &str,
+    kind: rampart_domain::observable::ObservableKind,
+    value: &str,
+    tlp: Marking,
+) -> String {
+    let incident = store
+        .create_incident(&ctx(), org, crate::incidents::fields("Case", rampart_store::now_ms()), &[])
+        .await
+        .unwrap()
+        .id;
+    let observable = rampart_domain::observable::NewObservable { tlp, ..crate::incidents::observable(kind, value) };
+    store.add_observable(&ctx(), org, &incident, &observable).await.unwrap();
+    incident
+}
+
+store_test!(shared_indicators_become_sightings_for_those_who_may_see_them, |store| {
+    use rampart_domain::observable::ObservableKind::{Domain, Ipv4, Sha256, Url};
+    let csirt = store.create_org(&ctx(), "CSIRT", OrgKind::Authority, None).await.unwrap().id;
+    let member = store.create_org(&ctx(), "Member", OrgKind::Provider, None).await.unwrap().id;
+    let outsider = store.create_org(&ctx(), "Outsider", OrgKind::Provider, None).await.unwrap().id;
+    let isac = store.create_community(&ctx(), &csirt, "ISAC", "").await.unwrap().id;
+    store.add_community_member(&ctx(), None, &isac, &member, MemberRole::Contributor).await.unwrap();
+
+    // Observables recorded before the indicator is shared.
+    let case = incident_with(store, &member, Ipv4, "198.51.100.7", Marking::Amber).await;
+    let observable = rampart_domain::observable::NewObservable {
+        tlp: Marking::Red,
+        ..crate::incidents::observable(Domain, "c2.example")
+    };
+    store.add_observable(&ctx(), &member, &case, &observable).await.unwrap();
+    let outside_case = incident_with(store, &outsider, Ipv4, "198.51.100.7", Marking::Green).await;
+
+    let exact = share_indicator(
+        store,
+        &csirt,
+        &isac,
+        "[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'C2.Example']",
+    )
+    .await
+    .unwrap();
+    let own = store.sightings_of_item(&member, &exact.id).await.unwrap();
+    assert_eq!(own.len(), 2, "the member's address and domain (names compare without case)");
+    assert!(own.iter().all(|s| s.incident_id.as_deref() == Some(case.as_str()) && s.org_name == "Member"));
+    let reported = store.sightings_of_item(&csirt, &exact.id).await.unwrap();
+    assert_eq!(reported.len(), 1, "the source is not told of the TLP:RED observable");
+    assert_eq!(
+        (reported[0].value.as_str(), reported[0].incident_id.as_deref()),
+        ("198.51.100.7", None),
+        "nor of the member's incident"
+    );
+    assert!(matches!(store.sightings_of_item(&outsider, &exact.id).await, Err(StoreError::NotFound)));
+    assert!(
+        store.sightings_in_incident(&outsider, &outside_case).await.unwrap().is_empty(),
+        "no sighting for who may not see it"
+    );
+
+    // Observables recorded after: exact values by lookup, other patterns by matching.
+    let hash = "AB".repeat(32);
+    share_indicator(store, &csirt, &isac, &format!("[file:hashes.'SHA-256' = '{hash}']")).await.unwrap();
+    let like = share_indicator(store, &csirt, &isac, "[url:value LIKE '%/evil/%']").await.unwrap();
+    let observable = crate::incidents::observable(Sha256, &hash.to_lowercase());
+    store.add_observable(&ctx(), &member, &case, &observable).await.unwrap();
+    store
+        .add_observable(&ctx(), &member, &case, &crate::incidents::observable(Url, "https://x.example/evil/a"))
+        .await
+        .unwrap();
+    store
+        .add_observable(&ctx(), &member, &case, &crate::incidents::observable(Url, "https://x.example/good/a"))
+        .await
+        .unwrap();
+    incident_with(store, &outsider, Url, "https://x.example/evil/a", Marking::Green).await;
+    let in_case = store.sightings_in_incident(&member, &case).await.unwrap();
+    let mut titles: Vec<&str> = in_case.iter().map(|s| s.value.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["198.51.100.7", &"ab".repeat(32), "c2.example", "https://x.example/evil/a"]);
+    let from_like = store.sightings_of_item(&csirt, &like.id).await.unwrap();
+    assert_eq!(
+        from_like.iter().map(|s| s.org_name.as_str()).collect::<Vec<_>>(),
+        ["Member"],
+        "the outsider's URL is not sighted"
+    );
+});
+
+store_test!(an_indicator_whose_pattern_does_not_parse_is_refused_whole, |store| {
+    let csirt = store.create_org(&ctx(), "CSIRT", OrgKind::Authority, None).await.unwrap().id;
+    let isac = store.create_community(&ctx(), &csirt, "ISAC", "").await.unwrap().id;
+    let before = store.visible_items(&csirt, 100).await.unwrap().len();
+    let Err(StoreError::Invalid(e)) = share_indicator(store, &csirt, &isac, "[ipv4-addr:value = ]").await else {
+        panic!("accepted")
+    };
+    assert_eq!(e.field, "body.pattern");
+    assert!(e.reason.starts_with("line 1, column 20: expected a value"), "{}", e.reason);
+    let Err(StoreError::Invalid(e)) = share_indicator(store, &csirt, &isac, "[file:hashes.MD5 = 'f00']").await else {
+        panic!("accepted")
+    };
+    assert!(e.reason.contains("not a valid MD5 hash"), "{}", e.reason);
+    assert_eq!(store.visible_items(&csirt, 100).await.unwrap().len(), before, "nothing stored");
+});
