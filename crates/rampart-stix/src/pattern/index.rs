@@ -270,89 +270,90 @@ impl IndicatorIndex {
     }
 }
 
-/// The probes of a pattern that is one bracketed expression of `=`, `IN` or
-/// `ISSUBSET` tests on plain property paths, joined by OR; `None` otherwise.
-pub(super) fn probes(root: &Observation) -> Option<Vec<Probe>> {
-    fn collect(comparison: &Comparison, out: &mut Vec<Probe>) -> Option<()> {
+/// For a pattern of one bracketed expression of property tests joined by
+/// OR: what `each` makes of every test, or `None` when the pattern has any
+/// other shape or `each` refuses a test.
+fn each_test<T>(
+    root: &Observation,
+    mut each: impl FnMut(&super::PropTest, &mut Vec<T>) -> Option<()>,
+) -> Option<Vec<T>> {
+    fn walk<T>(
+        comparison: &Comparison,
+        each: &mut dyn FnMut(&super::PropTest, &mut Vec<T>) -> Option<()>,
+        out: &mut Vec<T>,
+    ) -> Option<()> {
         match comparison {
             Comparison::Or(left, right) => {
-                collect(left, out)?;
-                collect(right, out)
+                walk(left, each, out)?;
+                walk(right, each, out)
             }
             Comparison::And(..) => None,
-            Comparison::Test(test) => {
-                if test.negated || super::matcher::is_domain_type(&test.path.object_type) {
-                    return None;
-                }
-                let keys = test
-                    .path
-                    .steps
-                    .iter()
-                    .map(|s| if let Step::Key(k) = s { Some(k.as_str()) } else { None })
-                    .collect::<Option<Vec<_>>>()?;
-                if keys.iter().any(|k| {
-                    k.ends_with("_ref")
-                        || k.ends_with("_refs")
-                        || k.ends_with("_hex")
-                        || k.ends_with("_bin")
-                        || *k == "type"
-                        || *k == "id"
-                }) {
-                    return None;
-                }
-                let key = format!("{}:{}", test.path.object_type, keys.join("."));
-                match &test.operator {
-                    Operator::Equal(Literal::Str(value)) => out.push(Probe::Exact { key, value: value.clone() }),
-                    Operator::In(set) => {
-                        for member in set {
-                            let Literal::Str(value) = member else { return None };
-                            out.push(Probe::Exact { key: key.clone(), value: value.clone() });
-                        }
-                    }
-                    Operator::IsSubset(range) => {
-                        let (address, prefix) = cidr(range)?;
-                        out.push(Probe::Range { key, network: address & (u32::MAX << (32 - prefix)), prefix });
-                    }
-                    _ => return None,
-                }
-                Some(())
-            }
+            Comparison::Test(test) => each(test, out),
         }
     }
     let Observation::Simple(comparison) = root else { return None };
     let mut out = Vec::new();
-    collect(comparison, &mut out)?;
+    walk(comparison, &mut each, &mut out)?;
     Some(out)
 }
 
-/// For a pattern of one bracketed expression of `LIKE` tests joined by OR:
-/// the longest literal run of each, one of which any match must contain.
-fn like_fragments(root: &Observation) -> Option<Vec<String>> {
-    fn collect(comparison: &Comparison, out: &mut Vec<String>) -> Option<()> {
-        match comparison {
-            Comparison::Or(left, right) => {
-                collect(left, out)?;
-                collect(right, out)
-            }
-            Comparison::And(..) => None,
-            Comparison::Test(test) => {
-                let Operator::Like(operand) = &test.operator else { return None };
-                if test.negated || !operand.is_ascii() {
-                    return None;
-                }
-                let longest = operand.split(['%', '_']).max_by_key(|run| run.len())?;
-                if longest.len() < 3 {
-                    return None;
-                }
-                out.push(longest.to_string());
-                Some(())
-            }
+/// The probes of a pattern of `=`, `IN` or `ISSUBSET` tests on plain
+/// property paths joined by OR; `None` otherwise.
+pub(super) fn probes(root: &Observation) -> Option<Vec<Probe>> {
+    each_test(root, |test, out| {
+        if test.negated || super::matcher::is_domain_type(&test.path.object_type) {
+            return None;
         }
-    }
-    let Observation::Simple(comparison) = root else { return None };
-    let mut out = Vec::new();
-    collect(comparison, &mut out)?;
-    Some(out)
+        let keys = test
+            .path
+            .steps
+            .iter()
+            .map(|s| if let Step::Key(k) = s { Some(k.as_str()) } else { None })
+            .collect::<Option<Vec<_>>>()?;
+        if keys.iter().any(|k| {
+            k.ends_with("_ref")
+                || k.ends_with("_refs")
+                || k.ends_with("_hex")
+                || k.ends_with("_bin")
+                || *k == "type"
+                || *k == "id"
+        }) {
+            return None;
+        }
+        let key = format!("{}:{}", test.path.object_type, keys.join("."));
+        match &test.operator {
+            Operator::Equal(Literal::Str(value)) => out.push(Probe::Exact { key, value: value.clone() }),
+            Operator::In(set) => {
+                for member in set {
+                    let Literal::Str(value) = member else { return None };
+                    out.push(Probe::Exact { key: key.clone(), value: value.clone() });
+                }
+            }
+            Operator::IsSubset(range) => {
+                let (address, prefix) = cidr(range)?;
+                out.push(Probe::Range { key, network: address & (u32::MAX << (32 - prefix)), prefix });
+            }
+            _ => return None,
+        }
+        Some(())
+    })
+}
+
+/// For a pattern of `LIKE` tests joined by OR: the longest literal run of
+/// each, one of which any match must contain.
+fn like_fragments(root: &Observation) -> Option<Vec<String>> {
+    each_test(root, |test, out| {
+        let Operator::Like(operand) = &test.operator else { return None };
+        if test.negated || !operand.is_ascii() {
+            return None;
+        }
+        let longest = operand.split(['%', '_']).max_by_key(|run| run.len())?;
+        if longest.len() < 3 {
+            return None;
+        }
+        out.push(longest.to_string());
+        Some(())
+    })
 }
 
 #[cfg(test)]

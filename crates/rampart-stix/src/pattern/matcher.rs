@@ -46,38 +46,13 @@ fn fail<T>(message: impl Into<String>) -> Result<T, MatchError> {
     Err(MatchError(message.into()))
 }
 
-/// The STIX domain object types: a pattern's object type names a cyber
-/// observable, so these never match even when an observation holds one.
-const DOMAIN_TYPES: [&str; 25] = [
-    "attack-pattern",
-    "bundle",
-    "campaign",
-    "course-of-action",
-    "extension-definition",
-    "grouping",
-    "identity",
-    "incident",
-    "indicator",
-    "infrastructure",
-    "intrusion-set",
-    "language-content",
-    "location",
-    "malware",
-    "malware-analysis",
-    "marking-definition",
-    "note",
-    "observed-data",
-    "opinion",
-    "relationship",
-    "report",
-    "threat-actor",
-    "tool",
-    "sighting",
-    "vulnerability",
-];
-
+/// Whether a type is one of STIX's own non-observable types (domain,
+/// relationship and meta objects, bundles): a pattern's object type names a
+/// cyber observable, so these never match even when an observation holds
+/// one, as in the reference matcher.
 pub(super) fn is_domain_type(object_type: &str) -> bool {
-    DOMAIN_TYPES.contains(&object_type)
+    use crate::Category::{Domain, Meta, Relationship};
+    object_type == "bundle" || matches!(crate::category_of(object_type), Domain | Relationship | Meta)
 }
 
 /// The objects of a bundle (none when it has no `objects`).

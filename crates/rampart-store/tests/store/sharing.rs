@@ -257,14 +257,10 @@ store_test!(shared_indicators_become_sightings_for_those_who_may_see_them, |stor
     store.add_observable(&ctx(), &member, &case, &observable).await.unwrap();
     let outside_case = incident_with(store, &outsider, Ipv4, "198.51.100.7", Marking::Green).await;
 
-    let exact = share_indicator(
-        store,
-        &csirt,
-        &isac,
-        "[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'C2.Example']",
-    )
-    .await
-    .unwrap();
+    let exact =
+        share_indicator(store, &csirt, &isac, "[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'C2.Example']")
+            .await
+            .unwrap();
     let own = store.sightings_of_item(&member, &exact.id).await.unwrap();
     assert_eq!(own.len(), 2, "the member's address and domain (names compare without case)");
     assert!(own.iter().all(|s| s.incident_id.as_deref() == Some(case.as_str()) && s.org_name == "Member"));
