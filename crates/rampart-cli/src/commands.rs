@@ -218,7 +218,9 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo => crate::demo::run(&open(&global).await?).await,
         Command::Cvss { vectors, stdin, json } => crate::cvss::run(vectors, stdin, json),
         Command::Quant(crate::QuantCommand::Run(args)) => crate::quant::run(args),
-        Command::Stix(command) => Ok(crate::stix::run(command)),
+        Command::Stix(command @ crate::stix::StixCommand::Match { .. }) => Ok(crate::stix::run(command)),
+        Command::Stix(command) => crate::stix::store_command(&global, command).await,
+        Command::Taxii(command) => crate::stix::taxii(&global, command).await,
     }
 }
 

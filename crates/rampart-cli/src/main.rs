@@ -111,9 +111,12 @@ enum Command {
     /// Open FAIR risk quantification.
     #[command(subcommand)]
     Quant(QuantCommand),
-    /// STIX 2.1: match patterns against observed data.
+    /// STIX 2.1: match patterns against observed data; import and export collections.
     #[command(subcommand)]
     Stix(stix::StixCommand),
+    /// TAXII 2.1: the collections it serves.
+    #[command(subcommand)]
+    Taxii(stix::TaxiiCommand),
     /// Score CVSS v4.0 vectors: prints `VECTOR SCORE SEVERITY` per vector.
     Cvss {
         /// Vectors such as CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N.
@@ -150,7 +153,7 @@ fn main() -> std::process::ExitCode {
         // simulation's): they start at once.
         Command::Cvss { vectors, stdin, json } => cvss::run(vectors, stdin, json),
         Command::Quant(QuantCommand::Run(args)) => quant::run(args),
-        Command::Stix(command) => Ok(stix::run(command)),
+        Command::Stix(command @ stix::StixCommand::Match { .. }) => Ok(stix::run(command)),
         command => {
             init_logging(cli.global.log_format);
             match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

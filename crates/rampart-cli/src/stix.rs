@@ -35,10 +35,141 @@ pub enum StixCommand {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         repeat: u32,
     },
+    /// Add the objects of a STIX 2.1 bundle to a collection, streaming: each version (by `modified`) once;
+    /// invalid objects reported with their index and reason, the valid ones kept (exit 1 if any was refused).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        collection: String,
+    },
+    /// Write the latest version of every object of a collection as a STIX 2.1 bundle.
+    Export {
+        #[arg(long)]
+        collection: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TaxiiCommand {
+    /// STIX collections (what TAXII will serve).
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CollectionCommand {
+    /// Create a collection of an organisation's, or of a community's (kept by its owner); prints its id.
+    Create {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, conflicts_with = "org", required_unless_present = "org")]
+        community: Option<String>,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `rampart taxii …`.
+pub async fn taxii(global: &crate::Global, command: TaxiiCommand) -> anyhow::Result<ExitCode> {
+    let store = crate::commands::open(global).await?;
+    let TaxiiCommand::Collection(CollectionCommand::Create { title, description, community, org, json }) = command;
+    let ctx = rampart_store::ChangeContext::cli();
+    let collection = match (community, org) {
+        (Some(name), _) => {
+            let community = store
+                .community_by_name(&name)
+                .await
+                .map_err(|_| anyhow::anyhow!("no community named {name:?}; see `rampart community list --org ORG`"))?;
+            store.create_collection(&ctx, &community.created_by_org, &title, &description, Some(&community.id)).await?
+        }
+        (None, Some(name)) => {
+            let org = crate::commands::organisation(&store, &name).await?;
+            store.create_collection(&ctx, &org.id, &title, &description, None).await?
+        }
+        (None, None) => anyhow::bail!("give --community NAME or --org ORG"),
+    };
+    if json {
+        crate::commands::print_json(
+            serde_json::json!({"id": collection.id, "title": collection.title, "community_id": collection.community_id}),
+        );
+    } else {
+        println!("{}", collection.id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rampart stix import` and `rampart stix export`.
+pub async fn store_command(global: &crate::Global, command: StixCommand) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let store = crate::commands::open(global).await?;
+    match command {
+        StixCommand::Match { .. } => unreachable!("matching needs no database"),
+        StixCommand::Import { file, collection } => {
+            let target = store
+                .collection_by_id(&collection)
+                .await
+                .map_err(|_| anyhow::anyhow!("no collection with id {collection}"))?;
+            let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            // The bundle is read on its own thread and handed over an object at
+            // a time, so memory stays flat however large the bundle.
+            let (send, receive) = tokio::sync::mpsc::channel(256);
+            let reading = tokio::task::spawn_blocking(move || {
+                rampart_stix::read_bundle(reader, |object| {
+                    let _ = send.blocking_send(object);
+                })
+            });
+            let report =
+                store.import_stix(&rampart_store::ChangeContext::cli(), &target.org_id, &target.id, receive).await?;
+            let read = reading.await?.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            for refused in &report.refused {
+                eprintln!("refused {refused}");
+            }
+            println!(
+                "read {read} objects from {}: {} versions added, {} already in the collection, {} refused",
+                file.display(),
+                report.added,
+                report.present,
+                report.refused_count
+            );
+            Ok(if report.refused_count > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        StixCommand::Export { collection, out } => {
+            let target = store
+                .collection_by_id(&collection)
+                .await
+                .map_err(|_| anyhow::anyhow!("no collection with id {collection}"))?;
+            let file = std::fs::File::create(&out).with_context(|| format!("cannot write {}", out.display()))?;
+            let mut writer = rampart_stix::BundleWriter::new(std::io::BufWriter::new(file))?;
+            let mut failed = None;
+            let count = store
+                .export_stix(&target.org_id, &target.id, |object| {
+                    if failed.is_none()
+                        && let Err(e) = writer.object(&object)
+                    {
+                        failed = Some(e);
+                    }
+                })
+                .await?;
+            if let Some(e) = failed {
+                anyhow::bail!("cannot write {}: {e}", out.display());
+            }
+            writer.finish()?;
+            println!("wrote {count} objects to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 pub fn run(command: StixCommand) -> ExitCode {
-    let StixCommand::Match { patterns, bundle, quiet, timings, one_by_one, repeat } = command;
+    let StixCommand::Match { patterns, bundle, quiet, timings, one_by_one, repeat } = command else {
+        unreachable!("only matching runs without a database")
+    };
     match match_patterns(&patterns, &bundle, Options { quiet, timings, one_by_one, repeat }) {
         Ok(all_matched) => ExitCode::from(if all_matched { 0 } else { 1 }),
         Err(e) => {

@@ -124,7 +124,7 @@ pub(crate) fn visible_to_viewer() -> String {
     )
 }
 
-async fn role_in(tx: &mut Tx, community_id: &str, org_id: &str) -> Result<Option<MemberRole>> {
+pub(crate) async fn role_in(tx: &mut Tx, community_id: &str, org_id: &str) -> Result<Option<MemberRole>> {
     let role: Option<String> = sqlx::query_scalar(
         "SELECT role FROM community_members WHERE community_id = $1 AND org_id = $2 AND state = 'active'",
     )

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "communities", include_str!("../migrations/0020_communities.sql")),
     (21, "acknowledgements", include_str!("../migrations/0021_acknowledgements.sql")),
     (22, "sightings", include_str!("../migrations/0022_sightings.sql")),
+    (23, "collections", include_str!("../migrations/0023_collections.sql")),
 ];
 
 impl Store {

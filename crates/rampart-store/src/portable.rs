@@ -675,6 +675,34 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "stix_collections",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("title", Text),
+            ("description", Text),
+            ("org_id", Text),
+            ("community_id", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "stix_objects",
+        key: "collection_id, id, version",
+        columns: &[
+            ("collection_id", Text),
+            ("id", Text),
+            ("version", Text),
+            ("version_us", Int),
+            ("type", Text),
+            ("spec_version", Text),
+            ("tlp", Text),
+            ("body", Text),
+            ("date_added", Int),
+            ("seq", Int),
+        ],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use super::{BIN, stderr, stdout, write_temp};
+use super::{BIN, ok, rampart, stderr, stdout, write_temp};
 
 const PATTERNS: &str = "# indicators of the week
 [ipv4-addr:value = '198.51.100.7']
@@ -90,3 +90,57 @@ fn stix_match_says_where_a_pattern_does_not_parse() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read /nonexistent.json"), "{}", stderr(&out));
 }
+
+fn attack(file: &str) -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack").join(file);
+    path.exists().then(|| path.to_str().unwrap().to_string()).or_else(|| {
+        eprintln!("SKIPPED: {} is not here", path.display());
+        None
+    })
+}
+
+crate::cli_test!(stix_import_keeps_versions_and_export_passes_the_validator, |db| {
+    let (Some(old), Some(new)) = (attack("ics-attack-17.1.json"), attack("ics-attack.json")) else { return };
+    let url = &db.url;
+    ok(url, &["org", "create", "National CSIRT", "--kind", "authority"], None);
+    ok(url, &["community", "create", "ISAC", "--owner", "National CSIRT"], None);
+    let created: serde_json::Value = serde_json::from_str(&ok(
+        url,
+        &["taxii", "collection", "create", "--title", "ICS ATT&CK", "--community", "ISAC", "--json"],
+        None,
+    ))
+    .unwrap();
+    let collection = created["id"].as_str().unwrap().to_string();
+    let bare = ok(url, &["taxii", "collection", "create", "--title", "Own", "--org", "National CSIRT"], None);
+    assert_eq!(bare.trim().len(), 36, "the id alone: {bare}");
+
+    let first = ok(url, &["stix", "import", &old, "--collection", &collection], None);
+    assert!(first.contains("1651 versions added, 0 already in the collection, 0 refused"), "{first}");
+    let second = ok(url, &["stix", "import", &new, "--collection", &collection], None);
+    assert!(second.contains("490 versions added, 1336 already in the collection"), "{second}");
+    let out = write_temp("export.json", "");
+    let exported = ok(url, &["stix", "export", "--collection", &collection, "--out", &out], None);
+    assert!(exported.contains("wrote 2064 objects"), "{exported}");
+    match Command::new("stix2_validator").arg(&out).output() {
+        Ok(run) => assert!(run.status.success(), "the export passes stix2_validator: {}", stdout(&run)),
+        Err(_) if std::env::var("RAMPART_ORACLES").as_deref() == Ok("1") => panic!("stix2_validator is not installed"),
+        Err(_) => eprintln!("SKIPPED the OASIS validator: pip install stix2-validator"),
+    }
+
+    let broken = write_temp(
+        "broken.json",
+        r#"{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+            {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.7"},
+            {"type": "indicator", "spec_version": "2.1", "id": "indicator--nope"}]}"#,
+    );
+    let refused = rampart(url, &["stix", "import", &broken, "--collection", &collection], None);
+    assert_eq!(refused.status.code(), Some(1), "a refused object makes the exit non-zero");
+    assert!(
+        stdout(&refused).contains("1 versions added") && stdout(&refused).contains("1 refused"),
+        "{}",
+        stdout(&refused)
+    );
+    assert!(stderr(&refused).contains("objects[1] (indicator--nope)"), "{}", stderr(&refused));
+    let unknown = rampart(url, &["stix", "import", &broken, "--collection", "nope"], None);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no collection with id nope"));
+});

@@ -2,6 +2,7 @@
 
 mod assessments;
 mod assets;
+mod collections;
 mod frameworks;
 mod incidents;
 mod isolation;
