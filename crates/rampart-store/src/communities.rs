@@ -325,6 +325,25 @@ impl Store {
         Ok(())
     }
 
+    /// The communities connected to `community`, by name (for its members).
+    pub async fn connected_communities(&self, org_id: &str, community: &str) -> Result<Vec<(String, String)>> {
+        let mut tx = self.write_tx().await?;
+        let member = role_in(&mut tx, community, org_id).await?;
+        tx.rollback().await?;
+        if member.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let rows = sqlx::query(
+            "SELECT c.id, c.name FROM community_connections k JOIN communities c \
+             ON c.id = CASE WHEN k.community_id = $1 THEN k.connected_id ELSE k.community_id END \
+             WHERE k.community_id = $1 OR k.connected_id = $1 ORDER BY c.name",
+        )
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+    }
+
     /// Records `client` as a client of `org_id`: TLP:AMBER items `org_id` receives reach it too.
     pub async fn record_client(&self, ctx: &ChangeContext, org_id: &str, client: &str) -> Result<()> {
         if org_id == client {

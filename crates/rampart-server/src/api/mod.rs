@@ -46,6 +46,7 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/communities", get(sharing::communities).post(sharing::create_community))
         .route("/api/v1/communities/{id}/members", get(sharing::members).post(sharing::add_member))
         .route("/api/v1/communities/{id}/accept", post(sharing::accept))
+        .route("/api/v1/communities/{id}/connections", get(sharing::connections).post(sharing::connect))
         .route("/api/v1/clients", post(sharing::add_client))
         .route("/api/v1/shared-items", get(sharing::feed).post(sharing::share))
         .route("/api/v1/shared-items/export", get(sharing::export))

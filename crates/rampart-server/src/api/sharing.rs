@@ -248,6 +248,37 @@ pub async fn acknowledge(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ConnectionBody {
+    pub community_id: String,
+}
+
+/// `GET /api/v1/communities/{id}/connections`: the communities connected to one (members only).
+pub async fn connections(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see communities")?;
+    let connected = state.store.connected_communities(&actor.0.org_id, &id).await?;
+    Ok(Json(connected.into_iter().map(|(id, name)| json!({"id": id, "name": name})).collect()))
+}
+
+/// `POST /api/v1/communities/{id}/connections`: connect two communities the organisation owns.
+pub async fn connect(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    Json(body): Json<ConnectionBody>,
+) -> Result<StatusCode, ApiError> {
+    actor.require(Permission::ManageMembers, "connect communities")?;
+    let ctx = change_context(&actor.0, &request_id);
+    state.store.connect_communities(&ctx, &actor.0.org_id, &id, &body.community_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AdvisoryBody {
     pub community_id: String,
     pub title: String,

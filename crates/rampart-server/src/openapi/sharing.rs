@@ -51,6 +51,24 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
     op(
+        "get",
+        "/api/v1/communities/{id}/connections",
+        "The communities connected to this one (its members only): items shared `connected` reach their members too.",
+        "read",
+        None,
+        &[(200, "CommunityRefList"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
+        "/api/v1/communities/{id}/connections",
+        "Connect this community with another the organisation owns (both ways).",
+        "admin",
+        Some("ConnectionBody"),
+        &[(204, ""), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
         "post",
         "/api/v1/clients",
         "Record an organisation (by exact name) as a client: TLP:AMBER items this organisation receives reach it too.",
@@ -185,6 +203,8 @@ pub fn schemas() -> Value {
             "acknowledgements": {"type": "array", "items": object(&["organisation", "by", "at"], json!({"organisation": string(), "by": string(), "at": time()}))}
         })),
         "SightingList": {"type": "array", "items": sighting()},
+        "CommunityRefList": {"type": "array", "items": object(&["id", "name"], json!({"id": string(), "name": string()}))},
+        "ConnectionBody": object(&["community_id"], json!({"community_id": {"type": "string", "description": "The other community, which the organisation also owns"}})),
         "NewAdvisory": object(&["community_id", "title", "severity", "actions", "tlp", "distribution"], json!({
             "community_id": string(), "title": {"type": "string", "maxLength": 120},
             "severity": {"type": "string", "enum": ["low", "medium", "high", "critical"]},

@@ -28,6 +28,8 @@ struct CommunityRow {
     state: String,
     /// (name, role, state)
     members: Vec<(String, &'static str, String)>,
+    /// (id, name) of the communities connected to it.
+    connected: Vec<(String, String)>,
 }
 
 struct ItemRow {
@@ -68,6 +70,9 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "created" => "The community was created; your organisation owns it.",
         "invited" => "The organisation was invited; it counts once it accepts.",
         "accepted" => "Your organisation is now a member.",
+        "connected" => {
+            "The communities are connected: items shared with the distribution `connected` in one reach the members of the other."
+        }
         "client" => "The client was recorded: TLP:AMBER items your organisation receives reach it too.",
         "shared" => "The item was shared.",
         "published" => "The advisory was published; members acknowledge it on its page.",
@@ -85,7 +90,10 @@ async fn page(
     let mut communities = Vec::new();
     for (c, m) in state.store.communities_of(org_id).await? {
         let members = state.store.community_members(org_id, &c.id).await?;
+        let connected =
+            if m.state == "active" { state.store.connected_communities(org_id, &c.id).await? } else { Vec::new() };
         communities.push(CommunityRow {
+            connected,
             members: members.into_iter().map(|x| (x.org_name, x.role.as_str(), x.state)).collect(),
             id: c.id,
             name: c.name,
@@ -248,6 +256,12 @@ pub async fn community_act(
             .accept_community_invitation(&ctx, &org.actor.org_id, &id)
             .await
             .map(|()| "accepted")
+            .map_err(Problem::from),
+        "connect" => state
+            .store
+            .connect_communities(&ctx, &org.actor.org_id, &id, &form.form.get("connected_id"))
+            .await
+            .map(|()| "connected")
             .map_err(Problem::from),
         _ => Err(Problem::not_found()),
     };

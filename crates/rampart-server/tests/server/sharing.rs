@@ -240,3 +240,57 @@ store_test!(a_shared_indicator_is_sighted_in_a_members_incident, |store| {
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bare.html.contains("body.pattern") || bare.html.contains("expected a string literal"), "{}", bare.html);
 });
+
+store_test!(an_owner_connects_two_of_its_communities, |store| {
+    let app = TestApp::new(store);
+    let authority = app.org("National CSIRT").await;
+    let outsider = app.org("Beta Bank").await;
+    let ctx = rampart_store::ChangeContext::new("setup", "setup");
+    let energy = app.store.create_community(&ctx, &authority.id, "Energy ISAC", "").await.unwrap().id;
+    let water = app.store.create_community(&ctx, &authority.id, "Water ISAC", "").await.unwrap().id;
+
+    let mut csirt = Browser::new(&app);
+    csirt.login(&authority.admin.email, PASSWORD).await;
+    let page = csirt.get("/sharing").await;
+    let connected = csirt
+        .post(
+            &format!("/sharing/communities/{energy}/connect"),
+            &[("csrf_token", &page.csrf()), ("connected_id", &water)],
+        )
+        .await;
+    assert_eq!(connected.status, StatusCode::SEE_OTHER);
+    let page = csirt.get("/sharing").await;
+    assert!(
+        page.html.contains("Connected to Water ISAC") && page.html.contains("Connected to Energy ISAC"),
+        "{}",
+        page.html
+    );
+    let (_, _, listed) =
+        app.api("GET", &format!("/api/v1/communities/{water}/connections"), Some(&authority.viewer.token), None).await;
+    assert_eq!(listed, json!([{"id": energy, "name": "Energy ISAC"}]));
+
+    let token = Some(authority.admin.token.as_str());
+    let (status, ..) = app
+        .api("POST", &format!("/api/v1/communities/{energy}/connections"), token, Some(json!({"community_id": water})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "already connected");
+    let (status, _, problem) = app
+        .api("POST", &format!("/api/v1/communities/{energy}/connections"), token, Some(json!({"community_id": energy})))
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("connected_id"))
+    );
+    let (status, ..) =
+        app.api("GET", &format!("/api/v1/communities/{water}/connections"), Some(&outsider.admin.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a non-member does not see a community's connections");
+    let (status, ..) = app
+        .api(
+            "POST",
+            &format!("/api/v1/communities/{energy}/connections"),
+            Some(&authority.analyst.token),
+            Some(json!({"community_id": water})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only admins connect");
+});
