@@ -18,6 +18,7 @@ pub mod quantify;
 mod report_drafts;
 mod serve;
 mod stix_export;
+mod taxii;
 mod ui;
 
 use std::sync::Arc;
@@ -129,6 +130,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::routes(state.config.evidence_limit))
         .merge(ui::routes(state.config.evidence_limit))
         .merge(middleware::operational_routes())
+        .merge(taxii::routes())
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::edge))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.body_limit))

@@ -128,12 +128,16 @@ impl Store {
         self.collection(org, collection).await?;
         let mut tx = self.write_tx().await?;
         let mut report = ImportReport::default();
-        let date_added = now_ms() * 1000;
-        let mut seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM stix_objects WHERE collection_id = $1")
-                .bind(collection)
-                .fetch_one(&mut *tx)
-                .await?;
+        // Each version gets its own date_added, later than any before, so
+        // TAXII clients polling with added_after miss nothing.
+        let last = sqlx::query(
+            "SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(date_added), 0) AS added FROM stix_objects WHERE collection_id = $1",
+        )
+        .bind(collection)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut seq: i64 = last.try_get("seq")?;
+        let mut date_added = (now_ms() * 1000).max(last.try_get::<i64, _>("added")? + 1) - 1;
         while let Some(object) = objects.recv().await {
             let object = match object {
                 Ok(object) => object,
@@ -149,6 +153,7 @@ impl Store {
             let version_us = object.version().map_or(0, |t| (t.nanos() / 1000) as i64);
             let body = object.to_value().to_string();
             seq += 1;
+            date_added += 1;
             let inserted = sqlx::query(
                 "INSERT INTO stix_objects (collection_id, id, version, version_us, type, spec_version, tlp, body, date_added, seq) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (collection_id, id, version) DO NOTHING",
@@ -206,5 +211,156 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok((row.try_get("versions")?, row.try_get("objects")?))
+    }
+}
+
+/// A collection as TAXII shows it to an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadableCollection {
+    pub collection: Collection,
+    pub can_write: bool,
+}
+
+/// Which versions of each object a query returns (TAXII's `match[version]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionFilter {
+    Last,
+    First,
+    All,
+    /// Versions at these instants (microseconds).
+    At(Vec<i64>),
+}
+
+/// A query on a collection's objects (TAXII's filters and paging).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectQuery {
+    pub object_id: Option<String>,
+    /// Only versions added after this instant (microseconds).
+    pub added_after: Option<i64>,
+    /// Resume after this (date_added, seq), from a previous page's `next`.
+    pub after: Option<(i64, i64)>,
+    pub limit: usize,
+    pub ids: Vec<String>,
+    pub types: Vec<String>,
+    pub spec_versions: Vec<String>,
+    pub versions: VersionFilter,
+}
+
+/// One stored version of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub id: String,
+    /// As written, '' for an object without `modified` or `created`.
+    pub version: String,
+    pub date_added: i64,
+    pub seq: i64,
+    pub body: String,
+}
+
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+impl Store {
+    /// The collections `org` may read: its own, and those of the communities
+    /// it is an active member of; it may write to its own and, as an owner or
+    /// contributor, to its communities'.
+    pub async fn readable_collections(&self, org: &str) -> Result<Vec<ReadableCollection>> {
+        let rows = sqlx::query(
+            "SELECT c.*, m.role AS member_role FROM stix_collections c LEFT JOIN community_members m \
+             ON m.community_id = c.community_id AND m.org_id = $1 AND m.state = 'active' \
+             WHERE c.org_id = $1 OR m.org_id IS NOT NULL ORDER BY c.created_at, c.id",
+        )
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let collection = collection_from(r)?;
+                let role: Option<String> = r.try_get("member_role")?;
+                let can_write = collection.org_id == org || matches!(role.as_deref(), Some("owner" | "contributor"));
+                Ok(ReadableCollection { collection, can_write })
+            })
+            .collect()
+    }
+
+    pub async fn readable_collection(&self, org: &str, id: &str) -> Result<ReadableCollection> {
+        self.readable_collections(org).await?.into_iter().find(|c| c.collection.id == id).ok_or(StoreError::NotFound)
+    }
+
+    /// One page of a collection's objects as `org` may see them (TLP:RED
+    /// objects only for the collection's own organisation), in the order they
+    /// were added; and whether more follow.
+    pub async fn query_objects(
+        &self,
+        org: &str,
+        collection: &str,
+        q: &ObjectQuery,
+    ) -> Result<(Vec<StoredObject>, bool)> {
+        let readable = self.readable_collection(org, collection).await?;
+        let mut params = vec![Param::Text(collection.to_string())];
+        let mut mark = |p: Param| {
+            params.push(p);
+            format!("${}", params.len())
+        };
+        let mut sql = String::from(
+            "SELECT o.id, o.version, o.date_added, o.seq, o.body FROM stix_objects o WHERE o.collection_id = $1",
+        );
+        if readable.collection.org_id != org {
+            sql.push_str(" AND o.tlp <> 'red'");
+        }
+        let one_of = |column: &str, values: &[String], sql: &mut String, mark: &mut dyn FnMut(Param) -> String| {
+            if !values.is_empty() {
+                let marks: Vec<String> = values.iter().map(|v| mark(Param::Text(v.clone()))).collect();
+                sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+            }
+        };
+        one_of("o.id", q.object_id.as_slice(), &mut sql, &mut mark);
+        one_of("o.id", &q.ids, &mut sql, &mut mark);
+        one_of("o.type", &q.types, &mut sql, &mut mark);
+        one_of("o.spec_version", &q.spec_versions, &mut sql, &mut mark);
+        if let Some(after) = q.added_after {
+            sql.push_str(&format!(" AND o.date_added > {}", mark(Param::Int(after))));
+        }
+        if let Some((added, seq)) = q.after {
+            let (a, b, c) = (mark(Param::Int(added)), mark(Param::Int(added)), mark(Param::Int(seq)));
+            sql.push_str(&format!(" AND (o.date_added > {a} OR (o.date_added = {b} AND o.seq > {c}))"));
+        }
+        let other = "SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id AND n.id = o.id";
+        match &q.versions {
+            VersionFilter::All => {}
+            VersionFilter::Last => sql.push_str(&format!(" AND NOT EXISTS ({other} AND n.version_us > o.version_us)")),
+            VersionFilter::First => sql.push_str(&format!(" AND NOT EXISTS ({other} AND n.version_us < o.version_us)")),
+            VersionFilter::At(instants) if instants.is_empty() => return Ok((Vec::new(), false)),
+            VersionFilter::At(instants) => {
+                let marks: Vec<String> = instants.iter().map(|i| mark(Param::Int(*i))).collect();
+                sql.push_str(&format!(" AND o.version_us IN ({})", marks.join(", ")));
+            }
+        }
+        sql.push_str(&format!(" ORDER BY o.date_added, o.seq LIMIT {}", q.limit + 1));
+        let mut query = sqlx::query(&sql);
+        for param in params {
+            query = match param {
+                Param::Text(t) => query.bind(t),
+                Param::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let more = rows.len() > q.limit;
+        let objects = rows
+            .iter()
+            .take(q.limit)
+            .map(|r| {
+                Ok(StoredObject {
+                    id: r.try_get("id")?,
+                    version: r.try_get("version")?,
+                    date_added: r.try_get("date_added")?,
+                    seq: r.try_get("seq")?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((objects, more))
     }
 }

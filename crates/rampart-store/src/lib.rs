@@ -64,7 +64,7 @@ pub use accounts::{Member, Organisation, UserRecord};
 pub use assessments::{Assessment, AssessmentFilter, AssessmentPerson, AssessmentSummary, HeadingScore, Snapshot};
 pub use assets::{Asset, AssetFilter, AssetLink, RegisterCounts};
 pub use audit::{AuditFilter, ChainReport};
-pub use collections::{Collection, ImportReport};
+pub use collections::{Collection, ImportReport, ObjectQuery, ReadableCollection, StoredObject, VersionFilter};
 pub use communities::{Community, CommunityMember, NewSharedItem, SharedItem};
 pub use connect::{Backend, DEFAULT_SQLITE_FILE, default_sqlite_url};
 pub use controls::{AppliedControl, ControlLink};

@@ -254,3 +254,81 @@ async fn two_servers_on_one_postgresql_share_sessions() {
     drop((first, second));
     db.cleanup().await;
 }
+
+// The OASIS TAXII client (taxii2-client, PyPI) reads what `rampart stix
+// import` put into a collection, page by page, from a running server.
+cli_test!(the_oasis_taxii_client_reads_an_imported_collection, |db| {
+    let attack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack");
+    let (old, new) = (attack.join("ics-attack-17.1.json"), attack.join("ics-attack.json"));
+    if !old.exists() {
+        eprintln!("SKIPPED: {} is not here", old.display());
+        return;
+    }
+    let url = &db.url;
+    ok(url, &["org", "create", "National CSIRT", "--kind", "authority"], None);
+    ok(
+        url,
+        &["user", "create", "feed@csirt.example", "--org", "National CSIRT", "--role", "viewer", "--password-stdin"],
+        Some("a-sturdy-pass-phrase\n"),
+    );
+    let token: serde_json::Value = serde_json::from_str(&ok(
+        url,
+        &[
+            "token",
+            "create",
+            "--user",
+            "feed@csirt.example",
+            "--org",
+            "National CSIRT",
+            "--name",
+            "taxii",
+            "--expires-in",
+            "30d",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    let collection =
+        ok(url, &["taxii", "collection", "create", "--title", "ICS ATT&CK", "--org", "National CSIRT"], None)
+            .trim()
+            .to_string();
+    for file in [&old, &new] {
+        ok(url, &["stix", "import", file.to_str().unwrap(), "--collection", &collection], None);
+    }
+    let server = Server::start(url).await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/oracles/taxii_client.py");
+    // An object with a version in each release.
+    let object = "attack-pattern--23270e54-1d68-4c3b-b763-b25607bcef80";
+    let run = Command::new("python3")
+        .arg(&script)
+        .args([
+            &format!("http://{}/taxii2/", server.addr),
+            "feed@csirt.example",
+            token["secret"].as_str().unwrap(),
+            object,
+        ])
+        .output();
+    let run = match run {
+        Ok(run) if run.status.success() => run,
+        Ok(run) if std::env::var("RAMPART_ORACLES").as_deref() == Ok("1") => {
+            panic!("taxii2-client failed (pip install taxii2-client): {}", String::from_utf8_lossy(&run.stderr))
+        }
+        _ => {
+            eprintln!("SKIPPED the OASIS TAXII client: pip install taxii2-client");
+            return;
+        }
+    };
+    let found: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(found["collections"], serde_json::json!(["ICS ATT&CK"]));
+    assert_eq!(found["api_root_versions"], serde_json::json!(["application/taxii+json;version=2.1"]));
+    assert_eq!(
+        (found["objects"].as_u64(), found["distinct"].as_u64()),
+        (Some(2064), Some(2064)),
+        "the latest version of each: {found}"
+    );
+    assert_eq!(found["pages"], 5, "500 per request");
+    assert_eq!(found["manifest"], 2064);
+    assert_eq!(found["object"], object);
+    assert_eq!(found["versions"].as_array().map(Vec::len), Some(2), "{found}");
+});

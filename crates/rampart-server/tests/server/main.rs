@@ -13,6 +13,7 @@ mod isolation;
 mod openapi;
 mod risks;
 mod sharing;
+mod taxii;
 mod threats;
 mod tls;
 mod ui;
