@@ -1,6 +1,6 @@
-//! TAXII 2.1, the read side: discovery, the API root, collections, objects
-//! (filters and paging), one object, its versions, and the manifest, over
-//! the STIX collections of the store. Every response is
+//! TAXII 2.1 over the STIX collections of the store: discovery, the API
+//! root, collections, objects (filters and paging; adding them, with a status
+//! resource), one object (deleting it), its versions, and the manifest. Every response is
 //! `application/taxii+json;version=2.1`; a request that does not accept it
 //! gets 406. Authentication is HTTP Basic (the user's e-mail and an API
 //! token as the password) or a Bearer token, checked before anything else;
@@ -35,8 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/taxii2/{root}/", get(api_root))
         .route("/taxii2/{root}/collections/", get(collections))
         .route("/taxii2/{root}/collections/{id}/", get(collection))
-        .route("/taxii2/{root}/collections/{id}/objects/", get(objects))
-        .route("/taxii2/{root}/collections/{id}/objects/{object_id}/", get(object))
+        .route("/taxii2/{root}/collections/{id}/objects/", get(objects).post(add_objects))
+        .route("/taxii2/{root}/collections/{id}/objects/{object_id}/", get(object).delete(delete_object))
+        .route("/taxii2/{root}/status/{status_id}/", get(status))
         .route("/taxii2/{root}/collections/{id}/objects/{object_id}/versions/", get(versions))
         .route("/taxii2/{root}/collections/{id}/manifest/", get(manifest))
 }
@@ -115,6 +116,38 @@ impl FromRequestParts<AppState> for TaxiiActor {
             ));
         }
         Ok(TaxiiActor(actor))
+    }
+}
+
+/// A client that adds or deletes objects: authenticated, with a role that
+/// may edit, and (checked here, before the body is read) sending TAXII 2.1.
+pub struct TaxiiWriter(Actor);
+
+impl FromRequestParts<AppState> for TaxiiWriter {
+    type Rejection = TaxiiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let TaxiiActor(actor) = TaxiiActor::from_request_parts(parts, state).await?;
+        if !actor.can(Permission::Edit) {
+            return Err(TaxiiError(
+                StatusCode::FORBIDDEN,
+                "Your role does not allow adding or deleting objects.".into(),
+            ));
+        }
+        if parts.method == axum::http::Method::POST {
+            let sent: String = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            if sent != TAXII {
+                return Err(TaxiiError(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("Send an envelope as {TAXII}.")));
+            }
+        }
+        Ok(TaxiiWriter(actor))
     }
 }
 
@@ -396,4 +429,98 @@ async fn manifest(
         .map(|o| json!({"id": o.id, "date_added": timestamp(o.date_added), "version": version_of(o), "media_type": STIX}))
         .collect();
     Ok(page(&found, more, if entries.is_empty() { json!({}) } else { json!({"objects": entries}) }))
+}
+
+/// `POST …/objects/`: adds an envelope's objects; each invalid one is a
+/// failure in the status resource, the valid ones are kept.
+async fn add_objects(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, id)): Path<(String, String)>,
+    writer: TaxiiWriter,
+    body: axum::body::Bytes,
+) -> Result<Response, TaxiiError> {
+    accepts(&headers)?;
+    root(&name)?;
+    let org = &writer.0.org_id;
+    let target = state.store.readable_collection(org, &id).await.map_err(|_| not_found())?;
+    if !target.can_write {
+        return Err(TaxiiError(StatusCode::FORBIDDEN, "This collection is read-only for your organisation.".into()));
+    }
+    let envelope: Value = serde_json::from_slice(&body)
+        .map_err(|e| TaxiiError(StatusCode::BAD_REQUEST, format!("The body is not JSON: {e}")))?;
+    let Some(Value::Array(objects)) = envelope.get("objects") else {
+        return Err(TaxiiError(StatusCode::UNPROCESSABLE_ENTITY, "An envelope needs an `objects` list.".into()));
+    };
+    let requested = timestamp(rampart_store::now_ms() * 1000);
+    let (send, receive) = tokio::sync::mpsc::channel(objects.len().max(1));
+    for (index, object) in objects.iter().enumerate() {
+        let read = rampart_stix::StixObject::from_value(object.clone()).map_err(|reason| rampart_stix::ObjectError {
+            index,
+            id: object.get("id").and_then(Value::as_str).map(String::from),
+            reason,
+        });
+        let _ = send.try_send(read);
+    }
+    drop(send);
+    let ctx = rampart_store::ChangeContext::new(writer.0.email.clone(), rampart_domain::new_id());
+    let report = state.store.import_stix(&ctx, &target.collection.org_id, &id, receive).await?;
+    let failures: Vec<Value> =
+        report.refused.iter().map(|f| json!({"id": f.id.clone().unwrap_or_default(), "message": f.reason})).collect();
+    let successes: Vec<Value> = report
+        .kept
+        .iter()
+        .map(|(id, version)| if version.is_empty() { json!({"id": id}) } else { json!({"id": id, "version": version}) })
+        .collect();
+    let status_id = uuid_v4();
+    let resource = json!({
+        "id": status_id, "status": "complete", "request_timestamp": requested,
+        "total_count": objects.len(), "success_count": successes.len(), "successes": successes,
+        "failure_count": report.refused_count, "failures": failures, "pending_count": 0, "pendings": [],
+    });
+    state.store.save_taxii_status(org, &status_id, &resource).await?;
+    let mut response = taxii(resource);
+    *response.status_mut() = StatusCode::ACCEPTED;
+    Ok(response)
+}
+
+fn uuid_v4() -> String {
+    rampart_stix::new_id("status").trim_start_matches("status--").to_string()
+}
+
+/// `DELETE …/objects/{object-id}/`: every version, or those `match[version]` names.
+async fn delete_object(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, id, object_id)): Path<(String, String, String)>,
+    Query(params): Query<Vec<(String, String)>>,
+    writer: TaxiiWriter,
+) -> Result<Response, TaxiiError> {
+    accepts(&headers)?;
+    root(&name)?;
+    let versions: Vec<i64> = params
+        .iter()
+        .filter(|(k, _)| k == "match[version]")
+        .flat_map(|(_, v)| v.split(',').map(str::trim).map(String::from).collect::<Vec<_>>())
+        .map(|v| parse_instant("match[version]", &v))
+        .collect::<Result<_, _>>()?;
+    let ctx = rampart_store::ChangeContext::new(writer.0.email.clone(), rampart_domain::new_id());
+    state.store.delete_stix_object(&ctx, &writer.0.org_id, &id, &object_id, &versions).await.map_err(|e| match e {
+        StoreError::NotFound => not_found(),
+        e => e.into(),
+    })?;
+    Ok(taxii(json!({})))
+}
+
+/// `GET …/status/{status-id}/`: what became of an earlier request's objects.
+async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, status_id)): Path<(String, String)>,
+    actor: TaxiiActor,
+) -> Result<Response, TaxiiError> {
+    accepts(&headers)?;
+    root(&name)?;
+    let found = state.store.taxii_status(&actor.0.org_id, &status_id).await.map_err(|_| not_found())?;
+    Ok(taxii(found))
 }

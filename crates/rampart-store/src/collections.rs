@@ -38,6 +38,8 @@ pub struct ImportReport {
     /// Objects refused, with their index and reason (the first 1,000).
     pub refused: Vec<ObjectError>,
     pub refused_count: u64,
+    /// (id, version) of every object kept, added now or already there.
+    pub kept: Vec<(String, String)>,
 }
 
 fn collection_from(r: &AnyRow) -> Result<Collection> {
@@ -171,7 +173,12 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if inserted == 1 { report.added += 1 } else { report.present += 1 }
+            if inserted == 1 {
+                report.added += 1
+            } else {
+                report.present += 1
+            }
+            report.kept.push((object.id.clone(), version));
         }
         let state = json!({"added": report.added, "present": report.present, "refused": report.refused_count});
         audit::append(&mut tx, org, ctx, AuditEvent::new("stix.import", "stix_collection", collection, Some(&state)))
@@ -362,5 +369,72 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((objects, more))
+    }
+}
+
+impl Store {
+    /// Deletes every version of an object (or those at `versions`, in
+    /// microseconds) from a collection `org` may write to; how many went.
+    pub async fn delete_stix_object(
+        &self,
+        ctx: &ChangeContext,
+        org: &str,
+        collection: &str,
+        id: &str,
+        versions: &[i64],
+    ) -> Result<u64> {
+        let readable = self.readable_collection(org, collection).await?;
+        if !readable.can_write {
+            return Err(StoreError::Forbidden("this collection is read-only for your organisation".into()));
+        }
+        let mut tx = self.write_tx().await?;
+        let mut deleted = 0;
+        if versions.is_empty() {
+            deleted += sqlx::query("DELETE FROM stix_objects WHERE collection_id = $1 AND id = $2")
+                .bind(collection)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        for version in versions {
+            deleted += sqlx::query("DELETE FROM stix_objects WHERE collection_id = $1 AND id = $2 AND version_us = $3")
+                .bind(collection)
+                .bind(id)
+                .bind(*version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let state = json!({"object": id, "versions": deleted});
+        audit::append(&mut tx, org, ctx, AuditEvent::new("stix.delete", "stix_collection", collection, Some(&state)))
+            .await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Keeps a TAXII status resource for `org`.
+    pub async fn save_taxii_status(&self, org: &str, id: &str, body: &Value) -> Result<()> {
+        sqlx::query("INSERT INTO taxii_statuses (id, org_id, body, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(org)
+            .bind(body.to_string())
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn taxii_status(&self, org: &str, id: &str) -> Result<Value> {
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM taxii_statuses WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org)
+            .fetch_optional(&self.pool)
+            .await?;
+        let body = body.ok_or(StoreError::NotFound)?;
+        serde_json::from_str(&body).map_err(|e| Invalid::new("body", e.to_string()).into())
     }
 }

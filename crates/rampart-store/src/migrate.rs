@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "acknowledgements", include_str!("../migrations/0021_acknowledgements.sql")),
     (22, "sightings", include_str!("../migrations/0022_sightings.sql")),
     (23, "collections", include_str!("../migrations/0023_collections.sql")),
+    (24, "taxii_status", include_str!("../migrations/0024_taxii_status.sql")),
 ];
 
 impl Store {

@@ -703,6 +703,11 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "taxii_statuses",
+        key: "id",
+        columns: &[("id", Text), ("org_id", Text), ("body", Text), ("created_at", Int)],
+    },
+    Table {
         name: "regulatory_rules",
         key: "id",
         columns: &[

@@ -171,3 +171,79 @@ store_test!(a_taxii_client_reads_collections_as_membership_and_tlp_allow, |store
     let (status, _, bad) = get(&app, &format!("{objects}?limit=none"), Some(&reader), TAXII).await;
     assert_eq!((status, bad["http_status"].as_str()), (StatusCode::BAD_REQUEST, Some("400")));
 });
+
+/// A request with a body.
+async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    auth: &str,
+    content_type: &str,
+    body: String,
+) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::ACCEPT, TAXII)
+        .header(header::AUTHORIZATION, auth)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.send(request).await;
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+store_test!(a_taxii_client_adds_and_deletes_objects_where_it_may_write, |store| {
+    let app = TestApp::new(store);
+    let csirt = app.org("National CSIRT").await;
+    let member = app.org("Alpha Hosting").await;
+    let ctx = rampart_store::ChangeContext::new("setup", "setup");
+    let isac = app.store.create_community(&ctx, &csirt.id, "ISAC", "").await.unwrap().id;
+    app.store
+        .add_community_member(&ctx, None, &isac, &member.id, rampart_domain::sharing::MemberRole::Reader)
+        .await
+        .unwrap();
+    let feed = app.store.create_collection(&ctx, &csirt.id, "Indicators", "", Some(&isac)).await.unwrap().id;
+    let objects = format!("/taxii2/rampart/collections/{feed}/objects/");
+    let envelope = json!({"objects": [indicator(7, "2026-03-01T00:00:00.000Z", None), {"type": "indicator", "id": "indicator--nope"}]}).to_string();
+    let analyst = basic(&csirt.analyst.email, &csirt.analyst.token);
+
+    let (status, _) = send(&app, "POST", &objects, "Basic bm9ib2R5Om5vdGhpbmc=", TAXII, envelope.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send(&app, "POST", &objects, &analyst, "application/json", envelope.clone()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _) =
+        send(&app, "POST", &objects, &basic(&csirt.viewer.email, &csirt.viewer.token), TAXII, envelope.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a viewer does not add");
+    let (status, _) =
+        send(&app, "POST", &objects, &basic(&member.analyst.email, &member.analyst.token), TAXII, envelope.clone())
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a reader of the community does not write to its collection");
+
+    let (status, resource) = send(&app, "POST", &objects, &analyst, TAXII, envelope).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{resource}");
+    assert_eq!((resource["status"].as_str(), resource["total_count"].as_u64()), (Some("complete"), Some(2)));
+    assert_eq!((resource["success_count"].as_u64(), resource["failure_count"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(resource["failures"][0]["id"], "indicator--nope");
+    let status_path = format!("/taxii2/rampart/status/{}/", resource["id"].as_str().unwrap());
+    let (_, _, again) = get(&app, &status_path, Some(&analyst), TAXII).await;
+    assert_eq!(again, resource);
+    let (status, ..) = get(&app, &status_path, Some(&basic(&member.viewer.email, &member.viewer.token)), TAXII).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a status belongs to the organisation that asked");
+
+    let reader = basic(&member.viewer.email, &member.viewer.token);
+    let (_, _, seen) = get(&app, &objects, Some(&reader), TAXII).await;
+    assert_eq!(seen["objects"].as_array().unwrap().len(), 1, "the member reads what was added");
+    let one = format!("{objects}indicator--00000000-0000-4000-8000-000000000007/");
+    let (status, _) =
+        send(&app, "DELETE", &one, &basic(&member.analyst.email, &member.analyst.token), TAXII, String::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(&app, "DELETE", &one, &analyst, TAXII, String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, ..) = get(&app, &one, Some(&reader), TAXII).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(&app, "DELETE", &one, &analyst, TAXII, String::new()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to delete");
+});

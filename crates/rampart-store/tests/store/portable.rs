@@ -75,6 +75,10 @@ async fn populate_sharing(store: &Store, org: &str) {
     let bundle = serde_json::json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
         {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.7"}]});
     crate::collections::import(store, org, &collection, bundle.to_string().into_bytes()).await;
+    store
+        .save_taxii_status(org, "2d086da7-4bdc-4f91-900e-d77486753710", &serde_json::json!({"status": "complete"}))
+        .await
+        .unwrap();
 }
 
 /// A row in every notification table: a channel, a delivery and a mark.
