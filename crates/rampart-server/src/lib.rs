@@ -36,6 +36,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// every control, and a browser form encodes JSON at up to three times its size.
 pub const LIBRARY_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
+/// Largest TAXII envelope a client may add: a release of an ATT&CK domain
+/// in one request.
+pub const TAXII_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
 /// Largest evidence file upload unless the operator sets another
 /// (`--evidence-max-bytes`).
 pub const EVIDENCE_BODY_LIMIT: usize = 25 * 1024 * 1024;
@@ -45,6 +49,8 @@ pub const EVIDENCE_BODY_LIMIT: usize = 25 * 1024 * 1024;
 pub(crate) fn upload_limit(config: &ServerConfig, path: &str) -> Option<usize> {
     if matches!(path, "/api/v1/frameworks" | "/frameworks") {
         Some(LIBRARY_BODY_LIMIT)
+    } else if path.starts_with("/taxii2/") && path.ends_with("/objects/") {
+        Some(TAXII_BODY_LIMIT)
     } else if (path.starts_with("/api/v1/assessments/")
         || path.starts_with("/assessments/")
         || path.starts_with("/api/v1/incidents/")

@@ -35,7 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/taxii2/{root}/", get(api_root))
         .route("/taxii2/{root}/collections/", get(collections))
         .route("/taxii2/{root}/collections/{id}/", get(collection))
-        .route("/taxii2/{root}/collections/{id}/objects/", get(objects).post(add_objects))
+        .route(
+            "/taxii2/{root}/collections/{id}/objects/",
+            get(objects).post(add_objects).layer(axum::extract::DefaultBodyLimit::max(crate::TAXII_BODY_LIMIT)),
+        )
         .route("/taxii2/{root}/collections/{id}/objects/{object_id}/", get(object).delete(delete_object))
         .route("/taxii2/{root}/status/{status_id}/", get(status))
         .route("/taxii2/{root}/collections/{id}/objects/{object_id}/versions/", get(versions))
@@ -218,19 +221,14 @@ async fn discovery(
     })))
 }
 
-async fn api_root(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(name): Path<String>,
-    _actor: TaxiiActor,
-) -> Result<Response, TaxiiError> {
+async fn api_root(headers: HeaderMap, Path(name): Path<String>, _actor: TaxiiActor) -> Result<Response, TaxiiError> {
     accepts(&headers)?;
     root(&name)?;
     Ok(taxii(json!({
         "title": "Rampart",
         "description": "Collections of STIX 2.1 objects, read under TLP 2.0.",
         "versions": [TAXII],
-        "max_content_length": state.config.body_limit,
+        "max_content_length": crate::TAXII_BODY_LIMIT,
     })))
 }
 

@@ -332,3 +332,121 @@ cli_test!(the_oasis_taxii_client_reads_an_imported_collection, |db| {
     assert_eq!(found["object"], object);
     assert_eq!(found["versions"].as_array().map(Vec::len), Some(2), "{found}");
 });
+
+// The same TAXII session against Rampart and against medallion, the OASIS
+// reference server (PyPI), through the OASIS client: two releases of ICS
+// ATT&CK added in requests of 500, then read back every way a client reads.
+cli_test!(rampart_answers_a_taxii_client_as_medallion_does, |db| {
+    let attack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack");
+    let (old, new) = (attack.join("ics-attack-17.1.json"), attack.join("ics-attack.json"));
+    if !old.exists() {
+        eprintln!("SKIPPED: {} is not here", old.display());
+        return;
+    }
+    let required = std::env::var("RAMPART_ORACLES").as_deref() == Ok("1");
+    if Command::new("medallion").arg("--help").output().is_err() {
+        assert!(!required, "medallion is not installed (pip install medallion)");
+        eprintln!("SKIPPED the comparison with medallion: pip install medallion taxii2-client");
+        return;
+    }
+    let url = &db.url;
+    ok(url, &["org", "create", "National CSIRT", "--kind", "authority"], None);
+    ok(
+        url,
+        &["user", "create", "feed@csirt.example", "--org", "National CSIRT", "--role", "analyst", "--password-stdin"],
+        Some("a-sturdy-pass-phrase\n"),
+    );
+    let token: serde_json::Value = serde_json::from_str(&ok(
+        url,
+        &[
+            "token",
+            "create",
+            "--user",
+            "feed@csirt.example",
+            "--org",
+            "National CSIRT",
+            "--name",
+            "taxii",
+            "--expires-in",
+            "30d",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    ok(url, &["taxii", "collection", "create", "--title", "ICS ATT&CK", "--org", "National CSIRT"], None);
+    let server = Server::start(url).await;
+
+    // medallion with one empty writable collection, in memory.
+    let dir = std::env::temp_dir().join(format!("rampart-medallion-{}", rampart_domain::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_addr().rsplit_once(':').unwrap().1.to_string();
+    let data = serde_json::json!({
+        "/discovery": {"title": "medallion", "default": format!("http://127.0.0.1:{port}/api1/"), "api_roots": [format!("http://127.0.0.1:{port}/api1/")]},
+        "api1": {"information": {"title": "api1", "versions": ["application/taxii+json;version=2.1"], "max_content_length": 104857600},
+                 "status": [],
+                 "collections": [{"id": "91a7b528-80eb-42ed-a74d-c6fbd5a26116", "title": "ICS ATT&CK", "description": "", "can_read": true, "can_write": true,
+                                  "media_types": ["application/stix+json;version=2.1"], "objects": [], "manifest": []}]}
+    });
+    std::fs::write(dir.join("data.json"), data.to_string()).unwrap();
+    let config = serde_json::json!({"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": dir.join("data.json")},
+                                    "users": {"admin": "Password0"}, "taxii": {"max_page_size": 100}});
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    let mut medallion = Command::new("medallion")
+        .args(["--host", "127.0.0.1", "--port", &port, dir.join("config.json").to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let medallion_addr = format!("127.0.0.1:{port}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(&medallion_addr).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/oracles/taxii_differential.py");
+    let run = Command::new("python3")
+        .arg(&script)
+        .args([
+            &format!("http://{}/taxii2/", server.addr),
+            "feed@csirt.example",
+            token["secret"].as_str().unwrap(),
+            &format!("http://{medallion_addr}/taxii2/"),
+            "admin",
+            "Password0",
+            "attack-pattern--23270e54-1d68-4c3b-b763-b25607bcef80",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let _ = medallion.kill();
+    let _ = medallion.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    if !run.status.success() {
+        assert!(
+            !required,
+            "the TAXII session failed (pip install taxii2-client): {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        eprintln!("SKIPPED the comparison with medallion: {}", String::from_utf8_lossy(&run.stderr));
+        return;
+    }
+    let answers: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let (ours, reference) = (&answers["rampart"], &answers["medallion"]);
+    for key in ["latest", "all_versions", "manifest", "attack_patterns", "one", "versions"] {
+        assert_eq!(ours[key], reference[key], "{key} differs from medallion");
+    }
+    assert_eq!(ours["latest"].as_array().unwrap().len(), 2064);
+    assert_eq!(ours["all_versions"].as_array().unwrap().len(), 2141);
+    // Both complete every request and count every object; medallion counts a
+    // version it already holds as a failure, Rampart as a success (the
+    // object is there: adding it again is idempotent).
+    let requests = |answers: &serde_json::Value| {
+        answers["statuses"].as_array().unwrap().iter().map(|s| (s[0].clone(), s[1].clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(requests(ours), requests(reference));
+    assert!(ours["statuses"].as_array().unwrap().iter().all(|s| s[3] == 0), "{}", ours["statuses"]);
+});
