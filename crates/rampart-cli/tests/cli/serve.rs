@@ -255,46 +255,50 @@ async fn two_servers_on_one_postgresql_share_sessions() {
     db.cleanup().await;
 }
 
-// The OASIS TAXII client (taxii2-client, PyPI) reads what `rampart stix
-// import` put into a collection, page by page, from a running server.
-cli_test!(the_oasis_taxii_client_reads_an_imported_collection, |db| {
+/// Two releases of MITRE's ICS ATT&CK, when the shared data is here.
+fn ics_releases() -> Option<(String, String)> {
     let attack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack");
     let (old, new) = (attack.join("ics-attack-17.1.json"), attack.join("ics-attack.json"));
     if !old.exists() {
         eprintln!("SKIPPED: {} is not here", old.display());
-        return;
+        return None;
     }
-    let url = &db.url;
+    Some((old.to_str().unwrap().to_string(), new.to_str().unwrap().to_string()))
+}
+
+/// An authority with a user of `role` (feed@csirt.example) holding an API
+/// token, and a collection of its own; the token's secret and the collection's id.
+fn taxii_feed(url: &str, role: &str) -> (String, String) {
     ok(url, &["org", "create", "National CSIRT", "--kind", "authority"], None);
-    ok(
-        url,
-        &["user", "create", "feed@csirt.example", "--org", "National CSIRT", "--role", "viewer", "--password-stdin"],
-        Some("a-sturdy-pass-phrase\n"),
-    );
-    let token: serde_json::Value = serde_json::from_str(&ok(
-        url,
-        &[
-            "token",
-            "create",
-            "--user",
-            "feed@csirt.example",
-            "--org",
-            "National CSIRT",
-            "--name",
-            "taxii",
-            "--expires-in",
-            "30d",
-            "--json",
-        ],
-        None,
-    ))
-    .unwrap();
+    let user = ["user", "create", "feed@csirt.example", "--org", "National CSIRT", "--role", role, "--password-stdin"];
+    ok(url, &user, Some("a-sturdy-pass-phrase\n"));
+    let token = [
+        "token",
+        "create",
+        "--user",
+        "feed@csirt.example",
+        "--org",
+        "National CSIRT",
+        "--name",
+        "taxii",
+        "--expires-in",
+        "30d",
+        "--json",
+    ];
+    let token: serde_json::Value = serde_json::from_str(&ok(url, &token, None)).unwrap();
     let collection =
-        ok(url, &["taxii", "collection", "create", "--title", "ICS ATT&CK", "--org", "National CSIRT"], None)
-            .trim()
-            .to_string();
+        ok(url, &["taxii", "collection", "create", "--title", "ICS ATT&CK", "--org", "National CSIRT"], None);
+    (token["secret"].as_str().unwrap().to_string(), collection.trim().to_string())
+}
+
+// The OASIS TAXII client (taxii2-client, PyPI) reads what `rampart stix
+// import` put into a collection, page by page, from a running server.
+cli_test!(the_oasis_taxii_client_reads_an_imported_collection, |db| {
+    let Some((old, new)) = ics_releases() else { return };
+    let url = &db.url;
+    let (secret, collection) = taxii_feed(url, "viewer");
     for file in [&old, &new] {
-        ok(url, &["stix", "import", file.to_str().unwrap(), "--collection", &collection], None);
+        ok(url, &["stix", "import", file, "--collection", &collection], None);
     }
     let server = Server::start(url).await;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/oracles/taxii_client.py");
@@ -302,12 +306,7 @@ cli_test!(the_oasis_taxii_client_reads_an_imported_collection, |db| {
     let object = "attack-pattern--23270e54-1d68-4c3b-b763-b25607bcef80";
     let run = Command::new("python3")
         .arg(&script)
-        .args([
-            &format!("http://{}/taxii2/", server.addr),
-            "feed@csirt.example",
-            token["secret"].as_str().unwrap(),
-            object,
-        ])
+        .args([&format!("http://{}/taxii2/", server.addr), "feed@csirt.example", &secret, object])
         .output();
     let run = match run {
         Ok(run) if run.status.success() => run,
@@ -337,12 +336,7 @@ cli_test!(the_oasis_taxii_client_reads_an_imported_collection, |db| {
 // reference server (PyPI), through the OASIS client: two releases of ICS
 // ATT&CK added in requests of 500, then read back every way a client reads.
 cli_test!(rampart_answers_a_taxii_client_as_medallion_does, |db| {
-    let attack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack");
-    let (old, new) = (attack.join("ics-attack-17.1.json"), attack.join("ics-attack.json"));
-    if !old.exists() {
-        eprintln!("SKIPPED: {} is not here", old.display());
-        return;
-    }
+    let Some((old, new)) = ics_releases() else { return };
     let required = std::env::var("RAMPART_ORACLES").as_deref() == Ok("1");
     if Command::new("medallion").arg("--help").output().is_err() {
         assert!(!required, "medallion is not installed (pip install medallion)");
@@ -350,31 +344,7 @@ cli_test!(rampart_answers_a_taxii_client_as_medallion_does, |db| {
         return;
     }
     let url = &db.url;
-    ok(url, &["org", "create", "National CSIRT", "--kind", "authority"], None);
-    ok(
-        url,
-        &["user", "create", "feed@csirt.example", "--org", "National CSIRT", "--role", "analyst", "--password-stdin"],
-        Some("a-sturdy-pass-phrase\n"),
-    );
-    let token: serde_json::Value = serde_json::from_str(&ok(
-        url,
-        &[
-            "token",
-            "create",
-            "--user",
-            "feed@csirt.example",
-            "--org",
-            "National CSIRT",
-            "--name",
-            "taxii",
-            "--expires-in",
-            "30d",
-            "--json",
-        ],
-        None,
-    ))
-    .unwrap();
-    ok(url, &["taxii", "collection", "create", "--title", "ICS ATT&CK", "--org", "National CSIRT"], None);
+    let (secret, _) = taxii_feed(url, "analyst");
     let server = Server::start(url).await;
 
     // medallion with one empty writable collection, in memory.
@@ -412,13 +382,13 @@ cli_test!(rampart_answers_a_taxii_client_as_medallion_does, |db| {
         .args([
             &format!("http://{}/taxii2/", server.addr),
             "feed@csirt.example",
-            token["secret"].as_str().unwrap(),
+            &secret,
             &format!("http://{medallion_addr}/taxii2/"),
             "admin",
             "Password0",
             "attack-pattern--23270e54-1d68-4c3b-b763-b25607bcef80",
-            old.to_str().unwrap(),
-            new.to_str().unwrap(),
+            &old,
+            &new,
         ])
         .output()
         .unwrap();
