@@ -116,17 +116,10 @@ pub async fn store_command(global: &crate::Global, command: StixCommand) -> anyh
                 .await
                 .map_err(|_| anyhow::anyhow!("no collection with id {collection}"))?;
             let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            // The bundle is read on its own thread and handed over an object at
-            // a time, so memory stays flat however large the bundle.
-            let (send, receive) = tokio::sync::mpsc::channel(256);
-            let reading = tokio::task::spawn_blocking(move || {
-                rampart_stix::read_bundle(reader, |object| {
-                    let _ = send.blocking_send(object);
-                })
-            });
-            let report =
-                store.import_stix(&rampart_store::ChangeContext::cli(), &target.org_id, &target.id, receive).await?;
-            let read = reading.await?.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let (read, report) = store
+                .import_bundle(&rampart_store::ChangeContext::cli(), &target.org_id, &target.id, reader)
+                .await
+                .with_context(|| format!("{} was not imported", file.display()))?;
             for refused in &report.refused {
                 eprintln!("refused {refused}");
             }

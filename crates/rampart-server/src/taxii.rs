@@ -383,12 +383,27 @@ async fn object(
     Query(params): Query<Vec<(String, String)>>,
     actor: TaxiiActor,
 ) -> Result<Response, TaxiiError> {
-    let query = object_query(&params, Some(object_id), VersionFilter::Last)?;
-    let (found, more) = read(&state, &headers, (&name, &id), &actor, query).await?;
+    let (found, more) =
+        read_object(&state, &headers, (&name, &id, object_id), &params, &actor, VersionFilter::Last).await?;
+    Ok(page(&found, more, envelope(&found)))
+}
+
+/// The versions of one object a request asks for; 404 when an unfiltered
+/// request finds none (the object is not there, or not for this reader).
+async fn read_object(
+    state: &AppState,
+    headers: &HeaderMap,
+    (name, id, object_id): (&str, &str, String),
+    params: &[(String, String)],
+    actor: &TaxiiActor,
+    versions: VersionFilter,
+) -> Result<(Vec<rampart_store::StoredObject>, bool), TaxiiError> {
+    let query = object_query(params, Some(object_id), versions)?;
+    let (found, more) = read(state, headers, (name, id), actor, query).await?;
     if found.is_empty() && params.is_empty() {
         return Err(not_found());
     }
-    Ok(page(&found, more, envelope(&found)))
+    Ok((found, more))
 }
 
 /// An object's version as TAXII lists it: its `modified`, else when it was added.
@@ -403,11 +418,8 @@ async fn versions(
     Query(params): Query<Vec<(String, String)>>,
     actor: TaxiiActor,
 ) -> Result<Response, TaxiiError> {
-    let query = object_query(&params, Some(object_id), VersionFilter::All)?;
-    let (found, more) = read(&state, &headers, (&name, &id), &actor, query).await?;
-    if found.is_empty() && params.is_empty() {
-        return Err(not_found());
-    }
+    let (found, more) =
+        read_object(&state, &headers, (&name, &id, object_id), &params, &actor, VersionFilter::All).await?;
     let mut listed: Vec<String> = found.iter().map(version_of).collect();
     listed.sort();
     Ok(page(&found, more, if listed.is_empty() { json!({}) } else { json!({"versions": listed}) }))
@@ -470,7 +482,7 @@ async fn add_objects(
         .iter()
         .map(|(id, version)| if version.is_empty() { json!({"id": id}) } else { json!({"id": id, "version": version}) })
         .collect();
-    let status_id = uuid_v4();
+    let status_id = uuid::Uuid::new_v4().to_string();
     let resource = json!({
         "id": status_id, "status": "complete", "request_timestamp": requested,
         "total_count": objects.len(), "success_count": successes.len(), "successes": successes,
@@ -480,10 +492,6 @@ async fn add_objects(
     let mut response = taxii(resource);
     *response.status_mut() = StatusCode::ACCEPTED;
     Ok(response)
-}
-
-fn uuid_v4() -> String {
-    rampart_stix::new_id("status").trim_start_matches("status--").to_string()
 }
 
 /// `DELETE …/objects/{object-id}/`: every version, or those `match[version]` names.

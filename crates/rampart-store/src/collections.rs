@@ -125,7 +125,48 @@ impl Store {
         ctx: &ChangeContext,
         org: &str,
         collection: &str,
+        objects: tokio::sync::mpsc::Receiver<std::result::Result<StixObject, ObjectError>>,
+    ) -> Result<ImportReport> {
+        self.import_objects(ctx, org, collection, objects, async { Ok(()) }).await
+    }
+
+    /// Streams a STIX bundle from `reader` into a collection: the bundle is
+    /// read on its own thread and handed over an object at a time, so memory
+    /// stays flat however large it is. Answers how many objects it held and
+    /// the import's report. When the bundle turns out not to be one (not
+    /// JSON, cut short), nothing of it is kept.
+    pub async fn import_bundle(
+        &self,
+        ctx: &ChangeContext,
+        org: &str,
+        collection: &str,
+        reader: impl std::io::Read + Send + 'static,
+    ) -> Result<(usize, ImportReport)> {
+        let (send, receive) = tokio::sync::mpsc::channel(256);
+        let reading = tokio::task::spawn_blocking(move || {
+            rampart_stix::read_bundle(reader, |object| {
+                let _ = send.blocking_send(object);
+            })
+        });
+        let mut count = 0;
+        let read = async {
+            let outcome = reading.await.map_err(|e| Invalid::new("bundle", e.to_string()))?;
+            count = outcome.map_err(|reason| Invalid::new("bundle", reason))?;
+            Ok(())
+        };
+        let report = self.import_objects(ctx, org, collection, receive, read).await?;
+        Ok((count, report))
+    }
+
+    /// The import itself; `finished` says, once the objects have run out,
+    /// whether their source ended well: only then is the transaction committed.
+    async fn import_objects(
+        &self,
+        ctx: &ChangeContext,
+        org: &str,
+        collection: &str,
         mut objects: tokio::sync::mpsc::Receiver<std::result::Result<StixObject, ObjectError>>,
+        finished: impl std::future::Future<Output = Result<()>>,
     ) -> Result<ImportReport> {
         self.collection(org, collection).await?;
         let mut tx = self.write_tx().await?;
@@ -183,6 +224,7 @@ impl Store {
         let state = json!({"added": report.added, "present": report.present, "refused": report.refused_count});
         audit::append(&mut tx, org, ctx, AuditEvent::new("stix.import", "stix_collection", collection, Some(&state)))
             .await?;
+        finished.await?;
         tx.commit().await?;
         Ok(report)
     }

@@ -47,13 +47,9 @@ fn indicator(n: u32, modified: &str, tlp: Option<&str>) -> Value {
 async fn import(app: &TestApp, org: &str, collection: &str, objects: Vec<Value>) {
     let bundle =
         json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects}).to_string();
-    let (send, receive) = tokio::sync::mpsc::channel(16);
-    let reading = tokio::task::spawn_blocking(move || {
-        rampart_stix::read_bundle(bundle.as_bytes(), |o| drop(send.blocking_send(o)))
-    });
     let ctx = rampart_store::ChangeContext::new("setup", "setup");
-    let report = app.store.import_stix(&ctx, org, collection, receive).await.unwrap();
-    reading.await.unwrap().unwrap();
+    let (_, report) =
+        app.store.import_bundle(&ctx, org, collection, std::io::Cursor::new(bundle.into_bytes())).await.unwrap();
     assert_eq!(report.refused_count, 0, "{:?}", report.refused);
 }
 

@@ -7,17 +7,9 @@ use rampart_store::{Store, store_test};
 
 use crate::ctx;
 
-/// Streams a bundle file into a collection as the command line does.
+/// Streams a bundle into a collection as the command line does.
 pub async fn import(store: &Store, org: &str, collection: &str, bundle: Vec<u8>) -> rampart_store::ImportReport {
-    let (send, receive) = tokio::sync::mpsc::channel(16);
-    let reading = tokio::task::spawn_blocking(move || {
-        rampart_stix::read_bundle(bundle.as_slice(), |object| {
-            let _ = send.blocking_send(object);
-        })
-    });
-    let report = store.import_stix(&ctx(), org, collection, receive).await.unwrap();
-    reading.await.unwrap().unwrap();
-    report
+    store.import_bundle(&ctx(), org, collection, std::io::Cursor::new(bundle)).await.unwrap().1
 }
 
 fn attack(file: &str) -> Option<Vec<u8>> {
@@ -66,4 +58,18 @@ store_test!(an_invalid_object_is_reported_and_the_others_kept, |store| {
         store.collection(&other, &collection).await.is_err(),
         "another organisation's collection does not exist for it"
     );
+});
+
+store_test!(a_bundle_cut_short_keeps_nothing, |store| {
+    let org = store.create_org(&ctx(), "Alpha", OrgKind::Provider, None).await.unwrap().id;
+    let collection = store.create_collection(&ctx(), &org, "Own", "", None).await.unwrap().id;
+    let cut = br#"{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+        {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.7"},
+        {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-ad"#;
+    let refused = store.import_bundle(&ctx(), &org, &collection, std::io::Cursor::new(cut.to_vec())).await;
+    let Err(rampart_store::StoreError::Invalid(e)) = refused else {
+        panic!("a bundle cut short was imported: {refused:?}")
+    };
+    assert_eq!(e.field, "bundle");
+    assert_eq!(store.collection_counts(&org, &collection).await.unwrap(), (0, 0), "not even the object before the cut");
 });
