@@ -73,17 +73,7 @@ impl NewChannel {
     pub fn check(mut self) -> Result<NewChannel, Invalid> {
         self.name = crate::validate::name("name", &self.name)?;
         self.target = match self.kind {
-            ChannelKind::Webhook => {
-                let url = self.target.trim();
-                let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-                if !scheme_ok || url.len() > 2000 || url.contains(char::is_whitespace) {
-                    return Err(Invalid::new(
-                        "target",
-                        "must be the webhook's http or https address, without spaces, at most 2000 characters",
-                    ));
-                }
-                url.to_string()
-            }
+            ChannelKind::Webhook => crate::validate::http_url("target", &self.target, "the webhook's")?,
             ChannelKind::Email => {
                 let addresses: Vec<&str> = self.target.split([',', ';', ' ']).filter(|a| !a.is_empty()).collect();
                 if addresses.is_empty() || addresses.len() > MAX_RECIPIENTS {

@@ -96,6 +96,20 @@ fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
     Ok(text.to_string())
 }
 
+/// Checks an http or https address (trimmed, no blanks, at most 2,000
+/// characters); `what` says whose address it is, for the message.
+pub fn http_url(field: &str, raw: &str, what: &str) -> Result<String, Invalid> {
+    let url = raw.trim();
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    if !scheme_ok || url.len() > 2000 || url.contains(char::is_whitespace) {
+        return Err(Invalid::new(
+            field,
+            format!("must be {what} http or https address, without spaces, at most 2000 characters"),
+        ));
+    }
+    Ok(url.to_string())
+}
+
 /// Parses a lifetime such as `90d`, `12h` or `30m` into seconds.
 pub fn duration_secs(field: &str, raw: &str) -> Result<i64, Invalid> {
     let raw = raw.trim();

@@ -87,6 +87,8 @@ impl From<StoreError> for Problem {
             StoreError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "Conflict", detail),
             StoreError::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "Forbidden", detail),
             StoreError::Invalid(invalid) => Problem::invalid(invalid),
+            // The instance's configuration, not the request: say what to fix.
+            StoreError::Secret(e) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Secret key", e.to_string()),
             other => {
                 tracing::error!(error = %other, "store error");
                 Problem::internal()

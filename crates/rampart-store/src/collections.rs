@@ -127,7 +127,7 @@ impl Store {
         collection: &str,
         objects: tokio::sync::mpsc::Receiver<std::result::Result<StixObject, ObjectError>>,
     ) -> Result<ImportReport> {
-        self.import_objects(ctx, org, collection, objects, async { Ok(()) }).await
+        self.import_objects(ctx, org, collection, objects, async { Ok(()) }, None).await
     }
 
     /// Streams a STIX bundle from `reader` into a collection: the bundle is
@@ -154,19 +154,22 @@ impl Store {
             count = outcome.map_err(|reason| Invalid::new("bundle", reason))?;
             Ok(())
         };
-        let report = self.import_objects(ctx, org, collection, receive, read).await?;
+        let report = self.import_objects(ctx, org, collection, receive, read, None).await?;
         Ok((count, report))
     }
 
     /// The import itself; `finished` says, once the objects have run out,
-    /// whether their source ended well: only then is the transaction committed.
-    async fn import_objects(
+    /// whether their source ended well: only then is the transaction
+    /// committed. A page of a pull records its provenance and moves the
+    /// subscription's cursor in the same transaction.
+    pub(crate) async fn import_objects(
         &self,
         ctx: &ChangeContext,
         org: &str,
         collection: &str,
         mut objects: tokio::sync::mpsc::Receiver<std::result::Result<StixObject, ObjectError>>,
         finished: impl std::future::Future<Output = Result<()>>,
+        pulled: Option<crate::subscriptions::PulledPage<'_>>,
     ) -> Result<ImportReport> {
         self.collection(org, collection).await?;
         let mut tx = self.write_tx().await?;
@@ -198,8 +201,8 @@ impl Store {
             seq += 1;
             date_added += 1;
             let inserted = sqlx::query(
-                "INSERT INTO stix_objects (collection_id, id, version, version_us, type, spec_version, tlp, body, date_added, seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (collection_id, id, version) DO NOTHING",
+                "INSERT INTO stix_objects (collection_id, id, version, version_us, type, spec_version, tlp, body, date_added, seq, pull_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (collection_id, id, version) DO NOTHING",
             )
             .bind(collection)
             .bind(&object.id)
@@ -211,6 +214,7 @@ impl Store {
             .bind(&body)
             .bind(date_added)
             .bind(seq)
+            .bind(pulled.as_ref().map(|p| p.pull_id))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -224,6 +228,9 @@ impl Store {
         let state = json!({"added": report.added, "present": report.present, "refused": report.refused_count});
         audit::append(&mut tx, org, ctx, AuditEvent::new("stix.import", "stix_collection", collection, Some(&state)))
             .await?;
+        if let Some(page) = pulled {
+            page.record(&mut tx, &report).await?;
+        }
         finished.await?;
         tx.commit().await?;
         Ok(report)

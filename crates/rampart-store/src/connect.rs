@@ -79,7 +79,7 @@ impl Store {
             }
         }
         .map_err(|e| StoreError::Connect(e.to_string()))?;
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, secrets: None })
     }
 
     /// Opens the database at `url` and brings its schema up to date.

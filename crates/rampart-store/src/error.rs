@@ -30,6 +30,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Io(String),
+    /// A credential could not be sealed or opened (no key, another key).
+    #[error("{0}")]
+    Secret(#[from] rampart_domain::sealed::SealError),
 }
 
 impl From<Invalid> for StoreError {

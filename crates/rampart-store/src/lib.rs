@@ -53,6 +53,7 @@ mod results;
 mod risks;
 mod sessions;
 mod sightings;
+mod subscriptions;
 pub mod testing;
 mod threats;
 mod throttle;
@@ -87,6 +88,7 @@ pub use risks::{
 };
 pub use sessions::{LiveSession, Session, SessionPolicy};
 pub use sightings::{Sighting, stix_path};
+pub use subscriptions::{Pull, PullRecord, Subscription};
 pub use threats::{Threat, ThreatFilter, ThreatImport};
 pub use tokens::ApiToken;
 pub use vulnerabilities::{Vulnerability, VulnerabilityFilter};
@@ -103,6 +105,9 @@ pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyA
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Seals and opens the credentials Rampart must present elsewhere (a
+    /// remote TAXII server's); without it, such credentials are refused.
+    secrets: Option<std::sync::Arc<rampart_domain::sealed::SecretKey>>,
 }
 
 /// Who makes a change and under which request, for the audit trail.

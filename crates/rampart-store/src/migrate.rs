@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "sightings", include_str!("../migrations/0022_sightings.sql")),
     (23, "collections", include_str!("../migrations/0023_collections.sql")),
     (24, "taxii_status", include_str!("../migrations/0024_taxii_status.sql")),
+    (25, "taxii_subscriptions", include_str!("../migrations/0025_taxii_subscriptions.sql")),
 ];
 
 impl Store {

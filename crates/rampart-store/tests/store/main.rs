@@ -11,6 +11,7 @@ mod notifications;
 mod portable;
 mod risks;
 mod sharing;
+mod subscriptions;
 mod threats;
 mod vulnerabilities;
 

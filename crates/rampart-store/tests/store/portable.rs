@@ -79,6 +79,14 @@ async fn populate_sharing(store: &Store, org: &str) {
         .save_taxii_status(org, "2d086da7-4bdc-4f91-900e-d77486753710", &serde_json::json!({"status": "complete"}))
         .await
         .unwrap();
+    // A subscription with a sealed credential, and a pull that brought an object.
+    use crate::subscriptions::{address, feed, page};
+    let keyed = store.clone().with_secret_key(rampart_domain::sealed::SecretKey::generate());
+    let auth = rampart_domain::subscription::FeedAuth::Bearer { token: "remote-token".into() };
+    let sub = keyed.create_subscription(&ctx(), org, feed(&collection, auth)).await.unwrap();
+    let pull = keyed.start_pull(org, &sub.id, 60_000).await.unwrap();
+    keyed.import_pulled(&ctx(), &pull, page(&[address(9)]), Some("2026-12-02T05:00:00Z")).await.unwrap();
+    keyed.finish_pull(&ctx(), &pull, Some("stopped for the test")).await.unwrap();
 }
 
 /// A row in every notification table: a channel, a delivery and a mark.
