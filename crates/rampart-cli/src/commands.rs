@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use rampart_domain::credentials::{check_password_rules, hash_password, random_hex};
+use rampart_domain::sealed::SecretKey;
 use rampart_domain::validate::duration_secs;
 use rampart_domain::{OrgKind, PageRequest, Role};
 use rampart_server::{AppState, ServerConfig, Tls};
 use rampart_store::{ChangeContext, Store, StoreError, default_sqlite_url};
+use rampart_taxii_client::{Puller, Reach};
 use serde_json::json;
 
 use crate::{Command, Global};
@@ -40,6 +42,10 @@ pub struct ServeArgs {
     /// Sender address of e-mail notifications.
     #[arg(long, env = "RAMPART_SMTP_FROM", default_value = "rampart@localhost")]
     smtp_from: String,
+    /// Let TAXII subscriptions reach this instance's own network (loopback, private and
+    /// link-local addresses); off, they reach public addresses only.
+    #[arg(long, env = "RAMPART_ALLOW_PRIVATE_FEEDS")]
+    allow_private_feeds: bool,
 }
 
 #[derive(Subcommand)]
@@ -161,7 +167,53 @@ fn database_url(global: &Global) -> String {
 }
 
 pub(crate) async fn open(global: &Global) -> anyhow::Result<Store> {
-    Ok(Store::open(&database_url(global)).await?)
+    let store = Store::open(&database_url(global)).await?;
+    Ok(match secret_key(&global.data_dir)? {
+        Some(key) => store.with_secret_key(key),
+        None => store,
+    })
+}
+
+/// The key that seals stored credentials: `RAMPART_SECRET_KEY` (64
+/// hexadecimal digits; every server of a PostgreSQL deployment needs the
+/// same), else `secret.key` in the data directory, made on first use. When
+/// neither can be had, none: storing a credential then says what to set.
+fn secret_key(data_dir: &std::path::Path) -> anyhow::Result<Option<SecretKey>> {
+    if let Ok(hex) = std::env::var("RAMPART_SECRET_KEY") {
+        return Ok(Some(SecretKey::from_hex(&hex).context("RAMPART_SECRET_KEY")?));
+    }
+    let path = data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(SecretKey::from_hex(&text).with_context(|| format!("{}", path.display()))?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let hex = SecretKey::generate_hex();
+            let written = std::fs::create_dir_all(data_dir).and_then(|()| write_private(&path, &hex));
+            match written {
+                Ok(()) => Ok(Some(SecretKey::from_hex(&hex)?)),
+                // Another process made it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Ok(Some(SecretKey::from_hex(&std::fs::read_to_string(&path)?)?))
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot create the secret key file; credentials cannot be stored");
+                    Ok(None)
+                }
+            }
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
+    }
+}
+
+/// Creates `path` readable by its owner only, failing if it exists.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 /// The organisation with this name, or an error that says how to find names.
@@ -220,7 +272,7 @@ pub async fn run(global: Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Quant(crate::QuantCommand::Run(args)) => crate::quant::run(args),
         Command::Stix(command @ crate::stix::StixCommand::Match { .. }) => Ok(crate::stix::run(command)),
         Command::Stix(command) => crate::stix::store_command(&global, command).await,
-        Command::Taxii(command) => crate::stix::taxii(&global, command).await,
+        Command::Taxii(command) => crate::taxii::taxii(&global, command).await,
     }
 }
 
@@ -263,10 +315,19 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let worker = tokio::spawn(rampart_notify::Notifier::new(store.clone(), smtp).run(async {
         let _ = stopped.await;
     }));
-    let state = AppState::new(store.clone(), config);
+    // Scheduled TAXII pulls, likewise.
+    let reach = if args.allow_private_feeds { Reach::Any } else { Reach::Public };
+    let puller = Puller::new(store.clone(), reach);
+    let (stop_pulls, pulls_stopped) = tokio::sync::oneshot::channel::<()>();
+    let pulls = tokio::spawn(puller.clone().run(async {
+        let _ = pulls_stopped.await;
+    }));
+    let state = AppState::new(store.clone(), config).with_puller(puller);
     rampart_server::serve(state, listener, tls, shutdown_signal()).await?;
     let _ = stop.send(());
+    let _ = stop_pulls.send(());
     let _ = worker.await;
+    let _ = pulls.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

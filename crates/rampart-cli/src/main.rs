@@ -13,6 +13,7 @@ mod framework;
 mod incident;
 mod quant;
 mod stix;
+mod taxii;
 
 use std::path::PathBuf;
 
@@ -116,7 +117,7 @@ enum Command {
     Stix(stix::StixCommand),
     /// TAXII 2.1: the collections it serves.
     #[command(subcommand)]
-    Taxii(stix::TaxiiCommand),
+    Taxii(taxii::TaxiiCommand),
     /// Score CVSS v4.0 vectors: prints `VECTOR SCORE SEVERITY` per vector.
     Cvss {
         /// Vectors such as CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N.

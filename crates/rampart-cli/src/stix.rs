@@ -51,59 +51,6 @@ pub enum StixCommand {
     },
 }
 
-#[derive(Subcommand)]
-pub enum TaxiiCommand {
-    /// STIX collections (what TAXII will serve).
-    #[command(subcommand)]
-    Collection(CollectionCommand),
-}
-
-#[derive(Subcommand)]
-pub enum CollectionCommand {
-    /// Create a collection of an organisation's, or of a community's (kept by its owner); prints its id.
-    Create {
-        #[arg(long)]
-        title: String,
-        #[arg(long, default_value = "")]
-        description: String,
-        #[arg(long, conflicts_with = "org", required_unless_present = "org")]
-        community: Option<String>,
-        #[arg(long)]
-        org: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-/// `rampart taxii …`.
-pub async fn taxii(global: &crate::Global, command: TaxiiCommand) -> anyhow::Result<ExitCode> {
-    let store = crate::commands::open(global).await?;
-    let TaxiiCommand::Collection(CollectionCommand::Create { title, description, community, org, json }) = command;
-    let ctx = rampart_store::ChangeContext::cli();
-    let collection = match (community, org) {
-        (Some(name), _) => {
-            let community = store
-                .community_by_name(&name)
-                .await
-                .map_err(|_| anyhow::anyhow!("no community named {name:?}; see `rampart community list --org ORG`"))?;
-            store.create_collection(&ctx, &community.created_by_org, &title, &description, Some(&community.id)).await?
-        }
-        (None, Some(name)) => {
-            let org = crate::commands::organisation(&store, &name).await?;
-            store.create_collection(&ctx, &org.id, &title, &description, None).await?
-        }
-        (None, None) => anyhow::bail!("give --community NAME or --org ORG"),
-    };
-    if json {
-        crate::commands::print_json(
-            serde_json::json!({"id": collection.id, "title": collection.title, "community_id": collection.community_id}),
-        );
-    } else {
-        println!("{}", collection.id);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// `rampart stix import` and `rampart stix export`.
 pub async fn store_command(global: &crate::Global, command: StixCommand) -> anyhow::Result<ExitCode> {
     use anyhow::Context;

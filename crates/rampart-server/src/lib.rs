@@ -117,16 +117,26 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
     pub quant: quantify::QuantLimits,
+    /// Pulls TAXII subscriptions when asked (the scheduled pulls run beside
+    /// the server); reaches public addresses only unless told otherwise.
+    pub puller: rampart_taxii_client::Puller,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         Self {
+            puller: rampart_taxii_client::Puller::new(store.clone(), rampart_taxii_client::Reach::Public),
             store,
             quant: quantify::QuantLimits::new(config.quant_max_iterations),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// This state, pulling with `puller` (one that may reach the local network, say).
+    pub fn with_puller(mut self, puller: rampart_taxii_client::Puller) -> Self {
+        self.puller = puller;
+        self
     }
 }
 

@@ -465,12 +465,7 @@ async fn add_objects(
     let requested = timestamp(rampart_store::now_ms() * 1000);
     let (send, receive) = tokio::sync::mpsc::channel(objects.len().max(1));
     for (index, object) in objects.iter().enumerate() {
-        let read = rampart_stix::StixObject::from_value(object.clone()).map_err(|reason| rampart_stix::ObjectError {
-            index,
-            id: object.get("id").and_then(Value::as_str).map(String::from),
-            reason,
-        });
-        let _ = send.try_send(read);
+        let _ = send.try_send(rampart_stix::read_object(index, object.clone()));
     }
     drop(send);
     let ctx = rampart_store::ChangeContext::new(writer.0.email.clone(), rampart_domain::new_id());

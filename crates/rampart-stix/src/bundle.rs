@@ -51,12 +51,13 @@ pub fn read_bundle_value(
     }
     let objects = value.get("objects").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     for (index, object) in objects.iter().enumerate() {
-        each(one(index, object.clone()));
+        each(read_object(index, object.clone()));
     }
     Ok(objects.len())
 }
 
-fn one(index: usize, value: Value) -> Result<StixObject, ObjectError> {
+/// Reads the object at `index` of a list (a bundle's, an envelope's).
+pub fn read_object(index: usize, value: Value) -> Result<StixObject, ObjectError> {
     let id = value.get("id").and_then(Value::as_str).map(str::to_string);
     StixObject::from_value(value).map_err(|reason| ObjectError { index, id, reason })
 }
@@ -119,7 +120,7 @@ impl<'de, F: FnMut(Result<StixObject, ObjectError>)> Visitor<'de> for Objects<'_
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let mut index = 0;
         while let Some(value) = seq.next_element::<Value>()? {
-            (self.each)(one(index, value));
+            (self.each)(read_object(index, value));
             index += 1;
         }
         Ok(index)

@@ -13,7 +13,7 @@ mod object;
 pub mod pattern;
 mod timestamp;
 
-pub use bundle::{BundleWriter, ObjectError, read_bundle, read_bundle_value};
+pub use bundle::{BundleWriter, ObjectError, read_bundle, read_bundle_value, read_object};
 pub use marking::{TLP_EXTENSION_ID, Tlp};
 pub use object::{Body, Category, ExternalReference, GranularMarking, KillChainPhase, StixObject, category_of};
 pub use timestamp::Timestamp;

@@ -3,6 +3,7 @@
 pub mod assessments;
 pub mod assets;
 mod audit;
+pub mod collections;
 pub mod controls;
 pub mod download;
 pub mod evidence;
@@ -55,6 +56,10 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/shared-items/{id}/sightings", get(sharing::sightings))
         .route("/api/v1/incidents/{id}/sightings", get(sharing::incident_sightings))
         .route("/api/v1/advisories", post(sharing::publish_advisory))
+        .route("/api/v1/collections", get(collections::collections).post(collections::create_collection))
+        .route("/api/v1/taxii-subscriptions", get(collections::subscriptions).post(collections::subscribe))
+        .route("/api/v1/taxii-subscriptions/{id}", get(collections::subscription).delete(collections::unsubscribe))
+        .route("/api/v1/taxii-subscriptions/{id}/pull", post(collections::pull))
         .route("/api/v1/notification-channels", get(notifications::channels).post(notifications::create_channel))
         .route(
             "/api/v1/notification-channels/{id}",

@@ -3,6 +3,7 @@
 //! operation here answers on the router, and a snapshot pins the document.
 
 mod assess;
+mod collections;
 mod incidents;
 mod notifications;
 mod sharing;
@@ -47,6 +48,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(incidents::OPERATIONS)
         .chain(notifications::OPERATIONS)
         .chain(sharing::OPERATIONS)
+        .chain(collections::OPERATIONS)
 }
 
 const OPERATIONS: &[Operation] = &[
@@ -843,8 +845,14 @@ fn parameters(op: &Operation) -> Vec<Value> {
 
 fn all_schemas() -> Value {
     let mut all = schemas();
-    for more in [risk_schemas(), assess::schemas(), incidents::schemas(), notifications::schemas(), sharing::schemas()]
-    {
+    for more in [
+        risk_schemas(),
+        assess::schemas(),
+        incidents::schemas(),
+        notifications::schemas(),
+        sharing::schemas(),
+        collections::schemas(),
+    ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
             all.extend(more);
         }

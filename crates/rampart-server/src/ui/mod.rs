@@ -24,6 +24,7 @@ mod risks;
 mod score_chart;
 mod session;
 mod sharing;
+mod taxii;
 mod threats;
 mod tree;
 mod vulnerabilities;
@@ -61,6 +62,9 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/sharing", get(sharing::show))
         .route("/sharing/items/{id}", get(sharing::item))
         .route("/sharing/items/{id}/acknowledge", post(sharing::acknowledge))
+        .route("/sharing/taxii", get(taxii::show))
+        .route("/sharing/taxii/{action}", post(taxii::act))
+        .route("/sharing/taxii/subscriptions/{id}/{action}", post(taxii::subscription_act))
         .route("/sharing/{action}", post(sharing::act))
         .route("/sharing/communities/{id}/{action}", post(sharing::community_act))
         .route("/settings/notifications", get(notifications::show))

@@ -13,6 +13,7 @@ mod isolation;
 mod openapi;
 mod risks;
 mod sharing;
+mod subscriptions;
 mod taxii;
 mod threats;
 mod tls;

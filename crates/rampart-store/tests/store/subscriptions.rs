@@ -112,7 +112,7 @@ store_test!(a_pull_keeps_each_page_with_its_cursor_and_provenance, |store| {
     let after = store.subscription(&org, &sub.id).await.unwrap();
     assert_eq!(after.added_after.as_deref(), Some("2026-12-02T05:00:00.000002Z"), "the next pull starts there");
     assert!(after.next_pull_at.unwrap() >= after.last_pull_at.unwrap() + 3_600_000, "due again in an hour");
-    let provenance = store.provenance(&org, &collection, &address(3)["id"].as_str().unwrap(), "").await.unwrap();
+    let provenance = store.provenance(&org, &collection, address(3)["id"].as_str().unwrap(), "").await.unwrap();
     assert_eq!(provenance.map(|p| p.id), Some(pull.id.clone()));
 
     // A pull that fails keeps what it fetched and says why.
@@ -130,7 +130,7 @@ store_test!(a_pull_keeps_each_page_with_its_cursor_and_provenance, |store| {
     // Unsubscribing forgets the credential; what was pulled, and from where, stays.
     store.delete_subscription(&ctx(), &org, &sub.id).await.unwrap();
     assert!(matches!(store.subscription(&org, &sub.id).await, Err(StoreError::NotFound)));
-    assert!(store.provenance(&org, &collection, &address(1)["id"].as_str().unwrap(), "").await.unwrap().is_some());
+    assert!(store.provenance(&org, &collection, address(1)["id"].as_str().unwrap(), "").await.unwrap().is_some());
 });
 
 store_test!(subscriptions_are_their_organisations_own, |store| {
