@@ -1,8 +1,10 @@
 //! The `rampart` command line, run as a user would run it.
 
 mod http;
+mod medallion;
 mod serve;
 mod stix;
+mod taxii;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -11,12 +13,23 @@ use rampart_store::testing::TestDatabase;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_rampart");
 
+/// The secret key every command of the tests seals credentials with (so
+/// none writes a key file into the working directory).
+pub const SECRET_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 /// Runs `rampart` against `url` with `args`, feeding `stdin`.
 pub fn rampart(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    rampart_with(url, args, stdin, &[])
+}
+
+/// As [`rampart`], with more environment variables.
+pub fn rampart_with(url: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .env("RAMPART_DATABASE_URL", url)
+        .env("RAMPART_SECRET_KEY", SECRET_KEY)
         .env("RAMPART_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -44,6 +44,7 @@ impl Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", &addr, "--log-format", "json"])
             .env("RAMPART_DATABASE_URL", url)
+            .env("RAMPART_SECRET_KEY", crate::SECRET_KEY)
             .env("RAMPART_LOG", "info,sqlx=warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -256,7 +257,7 @@ async fn two_servers_on_one_postgresql_share_sessions() {
 }
 
 /// Two releases of MITRE's ICS ATT&CK, when the shared data is here.
-fn ics_releases() -> Option<(String, String)> {
+pub(crate) fn ics_releases() -> Option<(String, String)> {
     let attack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/attack");
     let (old, new) = (attack.join("ics-attack-17.1.json"), attack.join("ics-attack.json"));
     if !old.exists() {
@@ -338,43 +339,15 @@ cli_test!(the_oasis_taxii_client_reads_an_imported_collection, |db| {
 cli_test!(rampart_answers_a_taxii_client_as_medallion_does, |db| {
     let Some((old, new)) = ics_releases() else { return };
     let required = std::env::var("RAMPART_ORACLES").as_deref() == Ok("1");
-    if Command::new("medallion").arg("--help").output().is_err() {
-        assert!(!required, "medallion is not installed (pip install medallion)");
-        eprintln!("SKIPPED the comparison with medallion: pip install medallion taxii2-client");
+    if !crate::medallion::installed() {
         return;
     }
     let url = &db.url;
     let (secret, _) = taxii_feed(url, "analyst");
     let server = Server::start(url).await;
 
-    // medallion with one empty writable collection, in memory.
-    let dir = std::env::temp_dir().join(format!("rampart-medallion-{}", rampart_domain::new_id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = free_addr().rsplit_once(':').unwrap().1.to_string();
-    let data = serde_json::json!({
-        "/discovery": {"title": "medallion", "default": format!("http://127.0.0.1:{port}/api1/"), "api_roots": [format!("http://127.0.0.1:{port}/api1/")]},
-        "api1": {"information": {"title": "api1", "versions": ["application/taxii+json;version=2.1"], "max_content_length": 104857600},
-                 "status": [],
-                 "collections": [{"id": "91a7b528-80eb-42ed-a74d-c6fbd5a26116", "title": "ICS ATT&CK", "description": "", "can_read": true, "can_write": true,
-                                  "media_types": ["application/stix+json;version=2.1"], "objects": [], "manifest": []}]}
-    });
-    std::fs::write(dir.join("data.json"), data.to_string()).unwrap();
-    let config = serde_json::json!({"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": dir.join("data.json")},
-                                    "users": {"admin": "Password0"}, "taxii": {"max_page_size": 100}});
-    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
-    let mut medallion = Command::new("medallion")
-        .args(["--host", "127.0.0.1", "--port", &port, dir.join("config.json").to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let medallion_addr = format!("127.0.0.1:{port}");
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(&medallion_addr).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let medallion = crate::medallion::Medallion::start(100).await;
+    let medallion_addr = &medallion.addr;
 
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/oracles/taxii_differential.py");
     let run = Command::new("python3")
@@ -392,9 +365,7 @@ cli_test!(rampart_answers_a_taxii_client_as_medallion_does, |db| {
         ])
         .output()
         .unwrap();
-    let _ = medallion.kill();
-    let _ = medallion.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(medallion);
     if !run.status.success() {
         assert!(
             !required,

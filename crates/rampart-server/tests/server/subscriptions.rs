@@ -275,3 +275,31 @@ store_test!(an_admin_keeps_collections_and_subscriptions_on_the_taxii_page, |sto
     browser.post(&format!("/sharing/taxii/subscriptions/{id}/delete"), &[("csrf_token", &csrf)]).await;
     assert!(browser.get("/sharing/taxii").await.html.contains("No subscriptions"));
 });
+
+store_test!(scheduled_pulls_run_when_due_and_wait_for_their_interval, |store| {
+    let app = app_reaching(store, Reach::Any);
+    let csirt = app.org("National CSIRT").await;
+    let alpha = app.org("Alpha Hosting").await;
+    let ctx = ChangeContext::new("setup", "setup");
+    let remote = app.store.create_collection(&ctx, &csirt.id, "Indicators", "", None).await.unwrap().id;
+    publish(&app.store, &csirt.id, &remote, vec![indicator(1, None)]).await;
+    let local = app.store.create_collection(&ctx, &alpha.id, "Mine", "", None).await.unwrap().id;
+    let (base, _stop) = serve(&app.store).await;
+    let auth = json!({"kind": "basic", "username": csirt.viewer.email, "password": csirt.viewer.token});
+    let scheduled = json!({"title": "Hourly", "api_root": format!("{base}/taxii2/rampart/"), "remote_collection": remote,
+        "collection": local, "auth": auth, "pull_every_minutes": 60});
+    let (_, _, sub) = app.api("POST", "/api/v1/taxii-subscriptions", Some(&alpha.admin.token), Some(scheduled)).await;
+    let only_when_asked = json!({"title": "Only when asked", "api_root": format!("{base}/taxii2/rampart/"), "remote_collection": remote,
+        "collection": local, "auth": {"kind": "none"}, "pull_every_minutes": 0});
+    app.api("POST", "/api/v1/taxii-subscriptions", Some(&alpha.admin.token), Some(only_when_asked)).await;
+
+    // What the worker beside the server does each minute.
+    let worker = Puller::new(app.store.clone(), Reach::Any);
+    assert_eq!(worker.pull_due().await.unwrap(), 1, "the scheduled one is due at once; the other never");
+    assert_eq!(worker.pull_due().await.unwrap(), 0, "then not for an hour");
+    let (_, _, subs) = app.api("GET", "/api/v1/taxii-subscriptions", Some(&alpha.admin.token), None).await;
+    let hourly = subs.as_array().unwrap().iter().find(|s| s["id"] == sub["id"]).unwrap();
+    assert!(hourly["last_pull_at"].is_string() && hourly["last_error"].is_null(), "{hourly}");
+    let (_, _, collections) = app.api("GET", "/api/v1/collections", Some(&alpha.admin.token), None).await;
+    assert_eq!(collections[0]["objects"], 1);
+});
