@@ -102,6 +102,15 @@ named_enum! {
     }
 }
 
+impl Marking {
+    /// True when `self` restricts at least as much as `other` (CLEAR, GREEN,
+    /// AMBER, AMBER+STRICT, RED, from least to most).
+    pub fn at_least(self, other: Marking) -> bool {
+        let rank = |m: Marking| Marking::ALL.iter().position(|x| *x == m).unwrap_or(usize::MAX);
+        rank(self) >= rank(other)
+    }
+}
+
 /// The editable fields of an incident, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentFields {

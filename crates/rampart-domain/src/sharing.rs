@@ -135,9 +135,125 @@ pub fn check_recipients(marking: Marking, recipients: &[String]) -> Result<(), I
     }
 }
 
+/// What of an incident its owner lets leave, as a shared item of kind
+/// `incident-summary`: the owner's own words, and only the facts and
+/// observables ticked. Nothing else of the incident (its description,
+/// people, costs, tasks, evidence, timeline) goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryChoice {
+    /// What happened, written for the community.
+    pub summary: String,
+    #[serde(default)]
+    pub category: bool,
+    #[serde(default)]
+    pub severity: bool,
+    /// Which of confidentiality, integrity, availability were affected.
+    #[serde(default)]
+    pub impact: bool,
+    /// The days it occurred and was detected (not the times).
+    #[serde(default)]
+    pub dates: bool,
+    /// Ids of the incident's observables to include.
+    #[serde(default)]
+    pub observables: Vec<String>,
+}
+
+/// Longest summary text.
+pub const MAX_SUMMARY: usize = 8000;
+
+impl SummaryChoice {
+    pub fn check(mut self) -> Result<SummaryChoice, Invalid> {
+        self.summary = crate::validate::optional_text("summary", &self.summary, MAX_SUMMARY)?;
+        if self.summary.is_empty() {
+            return Err(Invalid::new("summary", "is required: say what happened, in words fit for the community"));
+        }
+        if self.observables.len() > 500 {
+            return Err(Invalid::new("observables", "at most 500 observables go in one summary"));
+        }
+        Ok(self)
+    }
+
+    /// The summary's body: the text and what was ticked of `incident`, with
+    /// `observables` (kind, value) already chosen and checked.
+    pub fn body(
+        &self,
+        incident: &crate::incident::IncidentFields,
+        observables: &[(String, String)],
+    ) -> serde_json::Value {
+        let mut body = serde_json::json!({"summary": self.summary});
+        if self.category {
+            body["category"] = serde_json::json!(incident.category.as_str());
+        }
+        if self.severity {
+            body["severity"] = serde_json::json!(incident.severity);
+        }
+        if self.impact {
+            body["impact"] = serde_json::json!({"confidentiality": incident.confidentiality,
+                "integrity": incident.integrity, "availability": incident.availability});
+        }
+        if self.dates {
+            let day = |ms: i64| {
+                time::OffsetDateTime::from_unix_timestamp(ms / 1000).map(|t| t.date().to_string()).unwrap_or_default()
+            };
+            body["occurred_on"] = serde_json::json!(incident.occurred_at.map(day));
+            body["detected_on"] = serde_json::json!(incident.detected_at.map(day));
+        }
+        body["observables"] =
+            observables.iter().map(|(kind, value)| serde_json::json!({"kind": kind, "value": value})).collect();
+        body
+    }
+}
+
+/// An observable may go in a summary only if the summary is marked at least
+/// as strictly as the observable.
+pub fn check_observable_marking(summary: Marking, observable: Marking, index: usize) -> Result<(), Invalid> {
+    if summary.at_least(observable) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            format!("observables[{index}]"),
+            format!(
+                "is marked TLP:{}, stricter than the summary's TLP:{}: mark the summary at least as strictly, or leave it out",
+                observable.as_str().to_uppercase(),
+                summary.as_str().to_uppercase()
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_observable_never_leaves_under_a_looser_marking() {
+        assert!(check_observable_marking(Marking::Amber, Marking::Green, 0).is_ok());
+        assert!(check_observable_marking(Marking::Amber, Marking::Amber, 0).is_ok());
+        let refused = check_observable_marking(Marking::Green, Marking::AmberStrict, 3).unwrap_err();
+        assert_eq!(refused.field, "observables[3]");
+        assert!(refused.reason.contains("TLP:AMBER+STRICT"));
+        assert!(check_observable_marking(Marking::Amber, Marking::Red, 0).is_err());
+    }
+
+    #[test]
+    fn a_summary_carries_only_what_was_ticked() {
+        let incident = crate::incident::IncidentFields::reported(
+            "Ransomware at the plant",
+            crate::incident::IncidentCategory::MaliciousCode,
+            1_767_225_600_000,
+        );
+        let choice = SummaryChoice { summary: " Encrypted file servers ".into(), severity: true, ..Default::default() }
+            .check()
+            .unwrap();
+        let body = choice.body(&incident, &[("ipv4".into(), "198.51.100.7".into())]);
+        assert_eq!(body["summary"], "Encrypted file servers");
+        assert_eq!(body["severity"], 2);
+        assert!(body.get("category").is_none() && body.get("impact").is_none() && body.get("occurred_on").is_none());
+        assert!(!body.to_string().contains("plant"), "the incident's own title and description stay home");
+        assert_eq!(body["observables"][0]["value"], "198.51.100.7");
+        assert_eq!(SummaryChoice::default().check().unwrap_err().field, "summary");
+    }
 
     #[test]
     fn the_marking_narrows_the_distribution() {

@@ -99,29 +99,36 @@ fn item_from(r: &AnyRow) -> Result<SharedItem> {
     })
 }
 
-/// `org` (an SQL expression) is an active member of the item `i`'s audience.
-/// Kept as one fragment so every query that reads items applies the same rule.
-fn in_audience(org: &str) -> String {
+/// `org` (an SQL expression) is an active member of the audience of the
+/// item aliased `item`. Kept as one fragment so every query that reads items
+/// applies the same rule.
+fn in_audience(org: &str, item: &str) -> String {
     format!(
-        "(i.reach = 'all' \
-          OR (i.reach IN ('community', 'connected') AND EXISTS (SELECT 1 FROM community_members m \
-              WHERE m.community_id = i.community_id AND m.org_id = {org} AND m.state = 'active')) \
-          OR (i.reach = 'connected' AND EXISTS (SELECT 1 FROM community_connections c JOIN community_members m \
-              ON m.community_id = CASE WHEN c.community_id = i.community_id THEN c.connected_id ELSE c.community_id END \
-              WHERE (c.community_id = i.community_id OR c.connected_id = i.community_id) AND m.org_id = {org} AND m.state = 'active')))"
+        "({item}.reach = 'all' \
+          OR ({item}.reach IN ('community', 'connected') AND EXISTS (SELECT 1 FROM community_members m \
+              WHERE m.community_id = {item}.community_id AND m.org_id = {org} AND m.state = 'active')) \
+          OR ({item}.reach = 'connected' AND EXISTS (SELECT 1 FROM community_connections c JOIN community_members m \
+              ON m.community_id = CASE WHEN c.community_id = {item}.community_id THEN c.connected_id ELSE c.community_id END \
+              WHERE (c.community_id = {item}.community_id OR c.connected_id = {item}.community_id) AND m.org_id = {org} AND m.state = 'active')))"
     )
 }
 
-/// The visibility rule of docs/SHARING.md for the viewer bound as `$1`.
-pub(crate) fn visible_to_viewer() -> String {
+/// The visibility rule of docs/SHARING.md: the organisation `org` (an SQL
+/// expression) may see the item aliased `item`.
+pub(crate) fn visible_to(org: &str, item: &str) -> String {
     format!(
-        "(i.owner_org = $1 OR \
-          (i.tlp = 'red' AND EXISTS (SELECT 1 FROM shared_item_recipients r WHERE r.item_id = i.id AND r.org_id = $1) AND {viewer}) \
-          OR (i.tlp IN ('clear', 'green', 'amber+strict') AND {viewer}) \
-          OR (i.tlp = 'amber' AND ({viewer} OR EXISTS (SELECT 1 FROM org_clients k WHERE k.client_org_id = $1 AND {provider}))))",
-        viewer = in_audience("$1"),
-        provider = in_audience("k.org_id"),
+        "({item}.owner_org = {org} OR \
+          ({item}.tlp = 'red' AND EXISTS (SELECT 1 FROM shared_item_recipients r WHERE r.item_id = {item}.id AND r.org_id = {org}) AND {viewer}) \
+          OR ({item}.tlp IN ('clear', 'green', 'amber+strict') AND {viewer}) \
+          OR ({item}.tlp = 'amber' AND ({viewer} OR EXISTS (SELECT 1 FROM org_clients k WHERE k.client_org_id = {org} AND {provider}))))",
+        viewer = in_audience(org, item),
+        provider = in_audience("k.org_id", item),
     )
+}
+
+/// The rule for the viewer bound as `$1` and the item aliased `i`.
+pub(crate) fn visible_to_viewer() -> String {
+    visible_to("$1", "i")
 }
 
 pub(crate) async fn role_in(tx: &mut Tx, community_id: &str, org_id: &str) -> Result<Option<MemberRole>> {
@@ -365,6 +372,20 @@ impl Store {
 
     /// Shares an item in a community the organisation contributes to.
     pub async fn share_item(&self, ctx: &ChangeContext, org_id: &str, new: NewSharedItem) -> Result<SharedItem> {
+        let mut tx = self.write_tx().await?;
+        let item = self.share_item_in(&mut tx, ctx, org_id, new).await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Shares an item inside the caller's transaction.
+    pub(crate) async fn share_item_in(
+        &self,
+        tx: &mut Tx,
+        ctx: &ChangeContext,
+        org_id: &str,
+        new: NewSharedItem,
+    ) -> Result<SharedItem> {
         let title = rampart_domain::validate::name("title", &new.title)?;
         check_recipients(new.marking, &new.recipients)?;
         let kind = rampart_domain::validate::label("kind", &new.kind)?;
@@ -373,8 +394,7 @@ impl Store {
             return Err(Invalid::new("body", "must be at most 1 MiB").into());
         }
         let pattern = if kind == "indicator" { Some(crate::sightings::indicator_pattern(&new.body)?) } else { None };
-        let mut tx = self.write_tx().await?;
-        match role_in(&mut tx, &new.community_id, org_id).await? {
+        match role_in(tx, &new.community_id, org_id).await? {
             Some(MemberRole::Owner | MemberRole::Contributor) => {}
             Some(MemberRole::Reader) => {
                 return Err(StoreError::Conflict("readers of a community do not share in it".into()));
@@ -382,7 +402,7 @@ impl Store {
             None => return Err(StoreError::NotFound),
         }
         for (i, r) in new.recipients.iter().enumerate() {
-            if role_in(&mut tx, &new.community_id, r).await?.is_none() {
+            if role_in(tx, &new.community_id, r).await?.is_none() {
                 return Err(Invalid::new(format!("recipients[{i}]"), "is not an active member of the community").into());
             }
         }
@@ -403,24 +423,23 @@ impl Store {
         .bind(reached.as_str())
         .bind(&ctx.actor)
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         for r in &new.recipients {
             sqlx::query("INSERT INTO shared_item_recipients (item_id, org_id) VALUES ($1, $2)")
                 .bind(&id)
                 .bind(r)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         if let Some(pattern) = &pattern {
-            crate::sightings::record_indicator(&mut tx, &id, pattern).await?;
+            crate::sightings::record_indicator(tx, &id, pattern).await?;
         }
         let state =
             json!({"community": new.community_id, "kind": kind, "tlp": new.marking, "distribution": new.distribution});
-        audit::append(&mut tx, org_id, ctx, AuditEvent::new("share", "shared_item", &id, Some(&state))).await?;
-        let row = sqlx::query(&format!("{ITEMS} WHERE i.id = $1")).bind(&id).fetch_one(&mut *tx).await?;
+        audit::append(tx, org_id, ctx, AuditEvent::new("share", "shared_item", &id, Some(&state))).await?;
+        let row = sqlx::query(&format!("{ITEMS} WHERE i.id = $1")).bind(&id).fetch_one(&mut **tx).await?;
         let item = item_from(&row)?;
-        tx.commit().await?;
         Ok(item)
     }
 

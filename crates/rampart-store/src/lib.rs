@@ -54,6 +54,7 @@ mod risks;
 mod sessions;
 mod sightings;
 mod subscriptions;
+mod summaries;
 pub mod testing;
 mod threats;
 mod throttle;
@@ -89,6 +90,7 @@ pub use risks::{
 pub use sessions::{LiveSession, Session, SessionPolicy};
 pub use sightings::{Sighting, stix_path};
 pub use subscriptions::{Pull, PullRecord, Subscription};
+pub use summaries::{Correlation, NewSummary, SUMMARY_KIND};
 pub use threats::{Threat, ThreatFilter, ThreatImport};
 pub use tokens::ApiToken;
 pub use vulnerabilities::{Vulnerability, VulnerabilityFilter};

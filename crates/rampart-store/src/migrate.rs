@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (23, "collections", include_str!("../migrations/0023_collections.sql")),
     (24, "taxii_status", include_str!("../migrations/0024_taxii_status.sql")),
     (25, "taxii_subscriptions", include_str!("../migrations/0025_taxii_subscriptions.sql")),
+    (26, "incident_summaries", include_str!("../migrations/0026_incident_summaries.sql")),
 ];
 
 impl Store {

@@ -675,6 +675,16 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "incident_shares",
+        key: "item_id",
+        columns: &[("item_id", Text), ("org_id", Text), ("incident_id", Text)],
+    },
+    Table {
+        name: "shared_item_observables",
+        key: "item_id, kind, value",
+        columns: &[("item_id", Text), ("kind", Text), ("value", Text)],
+    },
+    Table {
         name: "stix_collections",
         key: "id",
         columns: &[

@@ -12,6 +12,7 @@ mod portable;
 mod risks;
 mod sharing;
 mod subscriptions;
+mod summaries;
 mod threats;
 mod vulnerabilities;
 

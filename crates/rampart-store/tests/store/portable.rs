@@ -71,6 +71,21 @@ async fn populate_sharing(store: &Store, org: &str) {
     let observable = crate::incidents::observable(rampart_domain::observable::ObservableKind::Ipv4, "198.51.100.23");
     store.add_observable(&ctx(), org, &incident, &observable).await.unwrap();
     assert_eq!(store.sightings_of_item(org, &indicator.id).await.unwrap().len(), 1);
+    let observable_id = store.incident_detail(org, &incident).await.unwrap().observables[0].id.clone();
+    let choice = rampart_domain::sharing::SummaryChoice {
+        summary: "Beaconing to a C2".into(),
+        observables: vec![observable_id],
+        ..Default::default()
+    };
+    let summary = rampart_store::NewSummary {
+        community_id: indicator.community_id.clone(),
+        title: "Beaconing".into(),
+        marking: rampart_domain::incident::Marking::Green,
+        distribution: Distribution::Community,
+        recipients: vec![],
+        choice,
+    };
+    store.share_incident_summary(&ctx(), org, &incident, summary).await.unwrap();
     let collection = store.create_collection(&ctx(), org, "Feed", "", Some(&indicator.community_id)).await.unwrap().id;
     let bundle = serde_json::json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
         {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.7"}]});
