@@ -1,7 +1,9 @@
 //! Shared items as a STIX 2.1 bundle, their TLP marking travelling with each
 //! object: an item that is a STIX object goes as it is (with the marking
-//! added), an advisory as a course of action, each owner as an identity; the
-//! TLP marking definitions used are in the bundle too.
+//! added), an advisory as a course of action, an incident summary as an
+//! incident related to its observables (as SCOs with their specification
+//! ids), each owner as an identity; the TLP marking definitions used are in
+//! the bundle too.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,9 @@ fn object_of(item: &SharedItem, identity: &str) -> Option<Value> {
         }
         return Some(v);
     }
+    if item.kind == rampart_store::SUMMARY_KIND {
+        return Some(incident_of(item, identity, marking, &at));
+    }
     if item.kind != "advisory" {
         return None;
     }
@@ -48,11 +53,73 @@ fn object_of(item: &SharedItem, identity: &str) -> Option<Value> {
     Some(coa)
 }
 
+/// An incident summary as a STIX incident: the title, and the summary with
+/// the facts its owner included.
+fn incident_of(item: &SharedItem, identity: &str, marking: &str, at: &str) -> Value {
+    let body = &item.body;
+    let mut description = body["summary"].as_str().unwrap_or_default().to_string();
+    let mut facts = Vec::new();
+    if let Some(category) = body["category"].as_str() {
+        facts.push(format!("category {category}"));
+    }
+    if let Some(severity) = body["severity"].as_u64() {
+        facts.push(format!("severity {severity} of 4"));
+    }
+    if let Some(impact) = body["impact"].as_object() {
+        let hit: Vec<&str> =
+            impact.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.as_str()).collect();
+        facts.push(if hit.is_empty() { "no impact recorded".into() } else { format!("{} affected", hit.join(", ")) });
+    }
+    for (key, label) in [("occurred_on", "occurred"), ("detected_on", "detected")] {
+        if let Some(day) = body[key].as_str() {
+            facts.push(format!("{label} {day}"));
+        }
+    }
+    if !facts.is_empty() {
+        description.push_str(&format!("\n\n{}.", facts.join("; ")));
+    }
+    json!({
+        "type": "incident", "spec_version": "2.1", "id": stable_id("incident", &item.id), "created": at, "modified": at,
+        "created_by_ref": identity, "name": item.title, "description": description, "object_marking_refs": [marking]
+    })
+}
+
+/// The observables of an incident summary as SCOs, each with a `related-to`
+/// relationship from the summary's incident.
+fn observables_of(item: &SharedItem, scos: &mut BTreeMap<String, Value>, objects: &mut Vec<Value>) {
+    let marking = tlp(item).marking_id();
+    let at = Timestamp::from_ms(item.created_at).to_string();
+    let incident = stable_id("incident", &item.id);
+    for o in item.body["observables"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        let (Some(kind), Some(value)) = (o["kind"].as_str(), o["value"].as_str()) else { continue };
+        let Ok(kind) = rampart_domain::observable::ObservableKind::parse(kind) else { continue };
+        let (sco_type, path) = rampart_store::stix_path(kind, value);
+        let contributing = match path {
+            [one] => json!({*one: value}),
+            [outer, inner] => json!({*outer: {*inner: value}}),
+            _ => continue,
+        };
+        let id = rampart_stix::sco_id(sco_type, &contributing);
+        let mut sco = contributing;
+        sco["type"] = json!(sco_type);
+        sco["spec_version"] = json!("2.1");
+        sco["id"] = json!(id);
+        sco["object_marking_refs"] = json!([marking]);
+        scos.entry(id.clone()).or_insert(sco);
+        objects.push(json!({
+            "type": "relationship", "spec_version": "2.1", "id": stable_id("relationship", &format!("{}:{id}", item.id)),
+            "created": at, "modified": at, "relationship_type": "related-to", "source_ref": incident, "target_ref": id,
+            "object_marking_refs": [marking]
+        }));
+    }
+}
+
 /// The bundle of the items (those that do not become STIX objects are left out).
 pub fn bundle(items: &[SharedItem]) -> std::io::Result<Vec<u8>> {
     let mut identities: BTreeMap<String, Value> = BTreeMap::new();
     let mut markings: BTreeMap<&'static str, Value> = BTreeMap::new();
     let mut objects = Vec::new();
+    let mut scos: BTreeMap<String, Value> = BTreeMap::new();
     for item in items {
         let identity = stable_id("identity", &item.owner_org);
         let Some(object) = object_of(item, &identity) else { continue };
@@ -64,9 +131,12 @@ pub fn bundle(items: &[SharedItem]) -> std::io::Result<Vec<u8>> {
         let t = tlp(item);
         markings.entry(t.marking_id()).or_insert_with(|| t.marking_definition());
         objects.push(object);
+        if item.kind == rampart_store::SUMMARY_KIND {
+            observables_of(item, &mut scos, &mut objects);
+        }
     }
     let mut out = BundleWriter::new(Vec::new())?;
-    for v in markings.values().chain(identities.values()).chain(&objects) {
+    for v in markings.values().chain(identities.values()).chain(scos.values()).chain(&objects) {
         out.object(v)?;
     }
     out.finish()

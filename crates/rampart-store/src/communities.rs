@@ -372,6 +372,14 @@ impl Store {
 
     /// Shares an item in a community the organisation contributes to.
     pub async fn share_item(&self, ctx: &ChangeContext, org_id: &str, new: NewSharedItem) -> Result<SharedItem> {
+        if new.kind.trim() == crate::SUMMARY_KIND {
+            // A summary is shared from its incident, which checks what goes.
+            return Err(Invalid::new(
+                "kind",
+                "share an incident summary from its incident (its page, or POST /api/v1/incidents/{id}/summaries)",
+            )
+            .into());
+        }
         let mut tx = self.write_tx().await?;
         let item = self.share_item_in(&mut tx, ctx, org_id, new).await?;
         tx.commit().await?;

@@ -55,6 +55,8 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/shared-items/{id}/acknowledgements", post(sharing::acknowledge))
         .route("/api/v1/shared-items/{id}/sightings", get(sharing::sightings))
         .route("/api/v1/incidents/{id}/sightings", get(sharing::incident_sightings))
+        .route("/api/v1/incidents/{id}/summaries", get(sharing::summaries).post(sharing::share_summary))
+        .route("/api/v1/shared-items/{id}/correlations", get(sharing::correlations))
         .route("/api/v1/advisories", post(sharing::publish_advisory))
         .route("/api/v1/collections", get(collections::collections).post(collections::create_collection))
         .route("/api/v1/taxii-subscriptions", get(collections::subscriptions).post(collections::subscribe))

@@ -368,3 +368,89 @@ pub async fn share(
     let item = state.store.share_item(&change_context(&actor.0, &request_id), &actor.0.org_id, body.checked()?).await?;
     Ok((StatusCode::CREATED, Json(item_json(&item))).into_response())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryBody {
+    pub community_id: String,
+    pub title: String,
+    pub tlp: String,
+    pub distribution: String,
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    pub summary: String,
+    #[serde(default)]
+    pub category: bool,
+    #[serde(default)]
+    pub severity: bool,
+    #[serde(default)]
+    pub impact: bool,
+    #[serde(default)]
+    pub dates: bool,
+    #[serde(default)]
+    pub observables: Vec<String>,
+}
+
+impl SummaryBody {
+    pub fn checked(self) -> Result<rampart_store::NewSummary, Problem> {
+        Ok(rampart_store::NewSummary {
+            community_id: self.community_id,
+            title: self.title,
+            marking: Marking::parse(self.tlp.trim())?,
+            distribution: Distribution::parse(self.distribution.trim())?,
+            recipients: self.recipients,
+            choice: rampart_domain::sharing::SummaryChoice {
+                summary: self.summary,
+                category: self.category,
+                severity: self.severity,
+                impact: self.impact,
+                dates: self.dates,
+                observables: self.observables,
+            },
+        })
+    }
+}
+
+/// `POST /api/v1/incidents/{id}/summaries`: share what the owner chooses of an incident.
+pub async fn share_summary(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SummaryBody>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Edit, "share incident summaries")?;
+    let ctx = change_context(&actor.0, &request_id);
+    let item = state.store.share_incident_summary(&ctx, &actor.0.org_id, &id, body.checked()?).await?;
+    Ok((StatusCode::CREATED, Json(item_json(&item))).into_response())
+}
+
+/// `GET /api/v1/incidents/{id}/summaries`: what was shared of the incident.
+pub async fn summaries(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see incidents")?;
+    let org = &actor.0.org_id;
+    state.store.incident_detail(org, &id).await?;
+    Ok(Json(state.store.summaries_of_incident(org, &id).await?.iter().map(item_json).collect()))
+}
+
+pub fn correlation_json(c: &rampart_store::Correlation) -> Value {
+    json!({"item_id": c.item_id, "title": c.title, "owner": c.owner_name, "kind": c.kind, "value": c.value,
+           "created_at": rfc3339(c.created_at)})
+}
+
+/// `GET /api/v1/shared-items/{id}/correlations`: other organisations'
+/// summaries with an observable of this one, where each may see the other's.
+pub async fn correlations(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    actor.require(Permission::Read, "see shared items")?;
+    let org = &actor.0.org_id;
+    state.store.shared_item(org, &id).await?;
+    Ok(Json(state.store.correlations(org, &id).await?.iter().map(correlation_json).collect()))
+}

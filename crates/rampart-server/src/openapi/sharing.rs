@@ -142,6 +142,33 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op(
         "post",
+        "/api/v1/incidents/{id}/summaries",
+        "Share a summary of the incident in a community: the `summary` text written for it, and only what is ticked (`category`, `severity`, `impact`, `dates` as days) and the `observables` chosen by id, as an item of kind `incident-summary`. An observable marked more strictly than the summary is refused (422 naming it); nothing else of the incident leaves.",
+        "edit",
+        Some("NewSummary"),
+        &[(201, "SharedItem"), (404, "Problem"), (409, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/incidents/{id}/summaries",
+        "The summaries shared of the incident, newest first.",
+        "read",
+        None,
+        &[(200, "SharedItemList"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/shared-items/{id}/correlations",
+        "Other organisations' incident summaries holding an observable of this one, each with the observable: only those the organisation may see, and whose owner may see this one.",
+        "read",
+        None,
+        &[(200, "CorrelationList"), (404, "Problem")],
+        false,
+    ),
+    op(
+        "post",
         "/api/v1/advisories",
         "Publish an advisory to a community: severity, affected products, recommended actions and references, as a shared item of kind `advisory` under a TLP and a distribution.",
         "edit",
@@ -203,6 +230,16 @@ pub fn schemas() -> Value {
             "acknowledgements": {"type": "array", "items": object(&["organisation", "by", "at"], json!({"organisation": string(), "by": string(), "at": time()}))}
         })),
         "SightingList": {"type": "array", "items": sighting()},
+        "NewSummary": object(&["community_id", "title", "tlp", "distribution", "summary"], json!({
+            "community_id": string(), "title": {"type": "string", "maxLength": 120}, "tlp": tlp(), "distribution": distribution(),
+            "recipients": {"type": "array", "items": string(), "description": "TLP:RED only: the member organisations it is for"},
+            "summary": {"type": "string", "maxLength": 8000}, "category": {"type": "boolean"}, "severity": {"type": "boolean"},
+            "impact": {"type": "boolean"}, "dates": {"type": "boolean"},
+            "observables": {"type": "array", "items": string(), "maxItems": 500, "description": "Ids of the incident's observables"}
+        })),
+        "CorrelationList": {"type": "array", "items": object(&["item_id", "title", "owner", "kind", "value"], json!({
+            "item_id": string(), "title": string(), "owner": string(), "kind": string(), "value": string(), "created_at": time()
+        }))},
         "CommunityRefList": {"type": "array", "items": object(&["id", "name"], json!({"id": string(), "name": string()}))},
         "ConnectionBody": object(&["community_id"], json!({"community_id": {"type": "string", "description": "The other community, which the organisation also owns"}})),
         "NewAdvisory": object(&["community_id", "title", "severity", "actions", "tlp", "distribution"], json!({

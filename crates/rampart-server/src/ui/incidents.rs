@@ -308,6 +308,14 @@ struct IncidentPage {
     evidence: Vec<super::incident_evidence::EvidenceRow>,
     /// Shared indicators this incident's observables matched.
     sightings: Vec<super::sharing::SightingRow>,
+    /// Summaries shared of this incident, each with its correlations.
+    summaries: Vec<SummaryRow>,
+    /// (id, name) of the communities the organisation may share in.
+    share_to: Vec<(String, String)>,
+    /// Markings a summary may carry from the page (RED, which names its
+    /// recipients, goes through the API).
+    summary_markings: Vec<&'static str>,
+    distributions: Vec<&'static str>,
     tasks: Vec<TaskRow>,
     task_statuses: Vec<&'static str>,
     members: Vec<(String, String)>,
@@ -349,8 +357,17 @@ pub struct DetailParams {
     notice: Option<String>,
 }
 
+/// A summary shared of the incident, as its page shows it.
+struct SummaryRow {
+    item: rampart_store::SharedItem,
+    tlp_class: String,
+    created: String,
+    correlations: Vec<rampart_store::Correlation>,
+}
+
 fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
+        "summary" => "The summary was shared; members see it under its marking, and correlations appear here.",
         "created" => "The incident was recorded; its clocks are running.",
         "moved" => "The incident moved on.",
         "observable" => "The observable was added.",
@@ -384,6 +401,23 @@ async fn detail_page(
     let members = state.store.list_members(&org.actor.org_id, &rampart_domain::PageRequest::first(500)).await?.items;
     let links = state.store.incident_links(&org.actor.org_id, id).await?;
     let sightings = state.store.sightings_in_incident(&org.actor.org_id, id).await?;
+    let mut summaries = Vec::new();
+    for item in state.store.summaries_of_incident(&org.actor.org_id, id).await? {
+        summaries.push(SummaryRow {
+            correlations: state.store.correlations(&org.actor.org_id, &item.id).await?,
+            tlp_class: item.marking.as_str().replace('+', "-"),
+            created: display_time(item.created_at),
+            item,
+        });
+    }
+    let share_to = state
+        .store
+        .communities_of(&org.actor.org_id)
+        .await?
+        .into_iter()
+        .filter(|(_, m)| m.state == "active" && m.role != rampart_domain::sharing::MemberRole::Reader)
+        .map(|(c, _)| (c.id, c.name))
+        .collect();
     let choices = if org.actor.can(Permission::Edit) {
         state.store.incident_link_choices(&org.actor.org_id, id, 500).await?
     } else {
@@ -447,6 +481,14 @@ async fn detail_page(
             zones: utc_offsets(),
             evidence: super::incident_evidence::rows(&d.evidence),
             sightings: sightings.into_iter().map(super::sharing::SightingRow::of).collect(),
+            summaries,
+            share_to,
+            summary_markings: rampart_domain::incident::Marking::ALL
+                .iter()
+                .filter(|m| **m != rampart_domain::incident::Marking::Red)
+                .map(|m| m.as_str())
+                .collect(),
+            distributions: rampart_domain::sharing::Distribution::ALL.iter().map(|d| d.as_str()).collect(),
             tasks: d
                 .tasks
                 .iter()
@@ -529,6 +571,39 @@ pub async fn add_observable(
         };
         state.store.add_observable(&change_context(&org, &rid), &org.actor.org_id, &id, &body.checked()?).await?;
         Ok("observable")
+    }
+    .await;
+    done(&state, &org, &id, outcome).await
+}
+
+/// `POST /incidents/{id}/summaries`: share what the form ticks of the incident.
+pub async fn share_summary(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(form.browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "share incident summaries")?;
+    let f = form.form;
+    let outcome = async {
+        let ticked = |name: &str| !f.get(name).is_empty();
+        let body = crate::api::sharing::SummaryBody {
+            community_id: f.get("community"),
+            title: f.get("title"),
+            tlp: f.get("tlp"),
+            distribution: f.get("distribution"),
+            recipients: Vec::new(),
+            summary: f.get("summary"),
+            category: ticked("category"),
+            severity: ticked("severity"),
+            impact: ticked("impact"),
+            dates: ticked("dates"),
+            observables: f.all("observables"),
+        };
+        let ctx = change_context(&org, &rid);
+        state.store.share_incident_summary(&ctx, &org.actor.org_id, &id, body.checked()?).await?;
+        Ok("summary")
     }
     .await;
     done(&state, &org, &id, outcome).await

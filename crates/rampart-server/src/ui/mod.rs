@@ -141,6 +141,7 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/incidents/{id}", get(incidents::detail))
         .route("/incidents/{id}/transitions", post(incidents::transition))
         .route("/incidents/{id}/observables", post(incidents::add_observable))
+        .route("/incidents/{id}/summaries", post(incidents::share_summary))
         .route("/incidents/{id}/notes", post(incidents::add_note))
         .route("/incidents/{id}/submissions", post(incidents::submit))
         .route("/incidents/{id}/edit", post(incidents::edit))

@@ -284,6 +284,10 @@ struct ItemPage {
     can_acknowledge: bool,
     /// For an indicator: where it was seen, as far as the viewer may know.
     sightings: Vec<SightingRow>,
+    /// For an incident summary: the text, and the other organisations'
+    /// summaries holding one of its observables.
+    summary_text: String,
+    correlations: Vec<rampart_store::Correlation>,
 }
 
 /// A sighting as the pages show it.
@@ -327,6 +331,10 @@ pub async fn item(
     } else {
         Vec::new()
     };
+    let is_summary = item.kind == rampart_store::SUMMARY_KIND;
+    let correlations = if is_summary { state.store.correlations(org_id, &id).await? } else { Vec::new() };
+    let summary_text =
+        if is_summary { item.body["summary"].as_str().unwrap_or_default().to_string() } else { String::new() };
     Ok(render(
         StatusCode::OK,
         &ItemPage {
@@ -341,6 +349,8 @@ pub async fn item(
             acks,
             is_owner,
             sightings,
+            summary_text,
+            correlations,
             item,
         },
     ))

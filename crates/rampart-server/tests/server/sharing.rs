@@ -117,6 +117,151 @@ store_test!(an_authority_shares_an_amber_advisory_with_its_community, |store| {
     assert_eq!(status, StatusCode::CONFLICT, "a reader of the community does not share in it");
 });
 
+/// An incident of `org` with IPv4 observables, shared as a GREEN summary in
+/// `community` with all of them; the item and the incident's id.
+async fn summary_of_incident(
+    app: &TestApp,
+    org: &crate::Org,
+    community: &str,
+    values: &[&str],
+) -> (serde_json::Value, String) {
+    let (status, _, incident) = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&org.analyst.token),
+            Some(json!({"title": "FS01 beaconing", "category": "malicious-code", "severity": 3, "aware_at": rampart_server::api_time(rampart_store::now_ms())})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{incident}");
+    let id = incident["id"].as_str().unwrap().to_string();
+    let mut observables = Vec::new();
+    for v in values {
+        let (status, _, o) = app
+            .api(
+                "POST",
+                &format!("/api/v1/incidents/{id}/observables"),
+                Some(&org.analyst.token),
+                Some(json!({"type": "ipv4", "value": v, "tlp": "green"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{o}");
+        observables.push(o["id"].clone());
+    }
+    let body = json!({"community_id": community, "title": "Beaconing from customer hosts", "tlp": "green", "distribution": "community",
+        "summary": "Customer hosts beaconed every 60 s.", "severity": true, "observables": observables});
+    let (status, _, item) =
+        app.api("POST", &format!("/api/v1/incidents/{id}/summaries"), Some(&org.analyst.token), Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{item}");
+    (item, id)
+}
+
+store_test!(incident_summaries_are_correlated_for_members_who_may_see_both, |store| {
+    let app = TestApp::new(store);
+    let csirt = app.org("National CSIRT").await;
+    let alpha = app.org("Alpha Hosting").await;
+    let beta = app.org("Beta Bank").await;
+    let ctx = rampart_store::ChangeContext::new("setup", "setup");
+    let isac = store.create_community(&ctx, &csirt.id, "Hosting ISAC", "").await.unwrap().id;
+    for org in [&alpha.id, &beta.id] {
+        store
+            .add_community_member(&ctx, None, &isac, org, rampart_domain::sharing::MemberRole::Contributor)
+            .await
+            .unwrap();
+    }
+    let (a, a_incident) = summary_of_incident(&app, &alpha, &isac, &["203.0.113.9"]).await;
+    assert!(!a.to_string().contains("FS01 beaconing"), "the incident's own title stays home: {a}");
+
+    // Beta shares its summary from the incident page.
+    let (_, _, incident) = app
+        .api(
+            "POST",
+            "/api/v1/incidents",
+            Some(&beta.analyst.token),
+            Some(json!({"title": "Odd traffic", "category": "malicious-code", "severity": 2, "aware_at": rampart_server::api_time(rampart_store::now_ms())})),
+        )
+        .await;
+    let b_incident = incident["id"].as_str().unwrap().to_string();
+    let (_, _, o) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{b_incident}/observables"),
+            Some(&beta.analyst.token),
+            Some(json!({"type": "ipv4", "value": "203.0.113.9", "tlp": "green"})),
+        )
+        .await;
+    let mut browser = Browser::new(&app);
+    browser.login(&beta.analyst.email, PASSWORD).await;
+    let page = browser.get(&format!("/incidents/{b_incident}")).await;
+    assert!(page.html.contains("Share a summary with a community"));
+    let csrf = page.csrf();
+    let observable = o["id"].as_str().unwrap();
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("community", isac.as_str()),
+        ("title", "Traffic to a known C2"),
+        ("summary", ""),
+        ("observables", observable),
+        ("tlp", "green"),
+        ("distribution", "community"),
+    ];
+    let refused = browser.post(&format!("/incidents/{b_incident}/summaries"), &form).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "an empty summary is refused on the page");
+    assert!(refused.html.contains("say what happened"));
+    let mut form = form;
+    form[4 - 1] = ("summary", "A host talked to the address every minute.");
+    let shared = browser.post(&format!("/incidents/{b_incident}/summaries"), &form).await;
+    assert_eq!(shared.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&format!("/incidents/{b_incident}")).await;
+    assert!(
+        page.html.contains("Traffic to a known C2")
+            && page.html.contains("Beaconing from customer hosts")
+            && page.html.contains("Alpha Hosting"),
+        "the correlation with Alpha's summary shows on the incident"
+    );
+
+    let (_, _, correlations) = app
+        .api(
+            "GET",
+            &format!("/api/v1/shared-items/{}/correlations", a["id"].as_str().unwrap()),
+            Some(&alpha.viewer.token),
+            None,
+        )
+        .await;
+    assert_eq!(correlations.as_array().unwrap().len(), 1, "{correlations}");
+    assert_eq!(
+        (correlations[0]["owner"].as_str(), correlations[0]["value"].as_str()),
+        (Some("Beta Bank"), Some("203.0.113.9"))
+    );
+    let (_, _, listed) =
+        app.api("GET", &format!("/api/v1/incidents/{a_incident}/summaries"), Some(&alpha.viewer.token), None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let item_page = browser.get(&format!("/sharing/items/{}", a["id"].as_str().unwrap())).await;
+    assert!(
+        item_page.html.contains("Customer hosts beaconed every 60 s.")
+            && item_page.html.contains("Traffic to a known C2")
+    );
+
+    // A summary goes only from its incident, and only its owner's.
+    let forged = json!({"community_id": isac, "kind": "incident-summary", "title": "x", "tlp": "green", "distribution": "community"});
+    let (status, _, problem) = app.api("POST", "/api/v1/shared-items", Some(&alpha.analyst.token), Some(forged)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("kind")));
+    let body = json!({"community_id": isac, "title": "x", "tlp": "green", "distribution": "community", "summary": "y"});
+    let (status, ..) = app
+        .api(
+            "POST",
+            &format!("/api/v1/incidents/{a_incident}/summaries"),
+            Some(&beta.analyst.token),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, ..) = app
+        .api("POST", &format!("/api/v1/incidents/{a_incident}/summaries"), Some(&alpha.viewer.token), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});
+
 store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store| {
     let app = TestApp::new(store);
     let csirt = app.org("National CSIRT").await;
@@ -139,6 +284,9 @@ store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store|
     let share = json!({"community_id": isac, "kind": "indicator", "title": "FS01 C2", "body": indicator, "tlp": "green", "distribution": "community"});
     let (status, ..) = app.api("POST", "/api/v1/shared-items", Some(&alpha.analyst.token), Some(share)).await;
     assert_eq!(status, StatusCode::CREATED);
+    // An incident summary with two observables goes as an incident related to two SCOs.
+    let (summary, _) = summary_of_incident(&app, &alpha, &isac, &["203.0.113.9", "198.51.100.7"]).await;
+    assert_eq!(summary["kind"], "incident-summary");
 
     let (status, content_type, bundle) =
         app.api("GET", "/api/v1/shared-items/export", Some(&alpha.viewer.token), None).await;
@@ -152,6 +300,16 @@ store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store|
     let coa = of("course-of-action")[0];
     assert_eq!(rampart_stix::Tlp::of(coa), Some(rampart_stix::Tlp::Amber), "the marking travels with the object");
     assert_eq!(rampart_stix::Tlp::of(of("indicator")[0]), Some(rampart_stix::Tlp::Green));
+    let incident = of("incident")[0];
+    assert_eq!(incident.to_value()["name"], "Beaconing from customer hosts");
+    assert!(incident.to_value()["description"].as_str().unwrap().contains("severity 3 of 4"));
+    let addresses = of("ipv4-addr");
+    assert_eq!(addresses.len(), 2);
+    assert!(
+        addresses.iter().any(|a| a.id == "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db"),
+        "the id the OASIS library gives 198.51.100.7"
+    );
+    assert_eq!(of("relationship").len(), 2);
     let file = std::env::temp_dir().join(format!("rampart-shared-{}.json", rampart_domain::new_id()));
     std::fs::write(&file, &text).unwrap();
     match std::process::Command::new("stix2_validator").arg(&file).output() {
