@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// link-local addresses); off, they reach public addresses only.
     #[arg(long, env = "RAMPART_ALLOW_PRIVATE_FEEDS")]
     allow_private_feeds: bool,
+    /// Publish the public feed at /public/feed (and /public/feed.json): items marked TLP:CLEAR
+    /// and sent to everyone, readable without signing in.
+    #[arg(long, env = "RAMPART_PUBLIC_FEED")]
+    public_feed: bool,
 }
 
 #[derive(Subcommand)]
@@ -302,6 +306,7 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         secure_cookies: tls.is_some() || args.behind_tls_proxy,
         files_dir: global.data_dir.join("files"),
         evidence_limit: args.evidence_max_bytes,
+        public_feed: args.public_feed,
         ..ServerConfig::default()
     };
     let listener = std::net::TcpListener::bind(args.addr).with_context(|| format!("cannot listen on {}", args.addr))?;

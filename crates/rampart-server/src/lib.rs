@@ -82,6 +82,9 @@ pub struct ServerConfig {
     pub files_dir: std::path::PathBuf,
     /// Largest evidence file (of an assessment or an incident), in bytes.
     pub evidence_limit: usize,
+    /// Serve the public feed (`/public/feed`): items marked TLP:CLEAR and
+    /// sent to everyone, for anyone without signing in. Off by default.
+    pub public_feed: bool,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +99,7 @@ impl Default for ServerConfig {
             quant_max_iterations: 1_000_000,
             files_dir: std::path::PathBuf::from("rampart-data/files"),
             evidence_limit: EVIDENCE_BODY_LIMIT,
+            public_feed: false,
         }
     }
 }

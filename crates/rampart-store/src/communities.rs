@@ -464,6 +464,18 @@ impl Store {
         rows.iter().map(item_from).collect()
     }
 
+    /// The items for the public feed: marked TLP:CLEAR and sent to `all` by
+    /// their owners, newest first (at most `limit`). Nothing else is public.
+    pub async fn public_items(&self, limit: i64) -> Result<Vec<SharedItem>> {
+        let rows = sqlx::query(&format!(
+            "{ITEMS} WHERE i.tlp = 'clear' AND i.reach = 'all' ORDER BY i.created_at DESC, i.id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(item_from).collect()
+    }
+
     /// One item, if `viewer` may see it; otherwise it does not exist for them.
     pub async fn shared_item(&self, viewer: &str, id: &str) -> Result<SharedItem> {
         let row = sqlx::query(&format!("{ITEMS} WHERE {} AND i.id = $2", visible_to_viewer()))

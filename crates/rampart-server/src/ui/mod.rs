@@ -16,6 +16,7 @@ mod incident_reports;
 mod incidents;
 mod notifications;
 mod people;
+mod public_feed;
 mod public_report;
 mod quant;
 mod regulatory_rules;
@@ -161,6 +162,8 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/incidents/{id}/follow-ups/{follow_up}/done", post(incident_links::complete_follow_up))
         .route("/incidents/public-page", post(incidents::public_page))
         .route("/report/{slug}", get(public_report::form).post(public_report::submit))
+        .route("/public/feed", get(public_feed::page))
+        .route("/public/feed.json", get(public_feed::bundle))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
 }

@@ -452,3 +452,45 @@ store_test!(an_owner_connects_two_of_its_communities, |store| {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "only admins connect");
 });
+
+store_test!(the_public_feed_holds_only_clear_items_sent_to_everyone, |store| {
+    let config = rampart_server::ServerConfig { public_feed: true, ..rampart_server::ServerConfig::default() };
+    let app = TestApp::with_config(store, config);
+    let csirt = app.org("National CSIRT").await;
+    let ctx = rampart_store::ChangeContext::new("setup", "setup");
+    let isac = store.create_community(&ctx, &csirt.id, "Hosting ISAC", "").await.unwrap().id;
+    for (title, tlp, distribution) in [
+        ("Patch the VPN concentrators", "clear", "all"),
+        ("Only for the ISAC", "clear", "community"),
+        ("Green for the ISAC", "green", "all"),
+        ("Amber for the ISAC", "amber", "community"),
+    ] {
+        let advisory = json!({"community_id": isac, "title": title, "severity": "high", "actions": "Upgrade to 9.2",
+            "tlp": tlp, "distribution": distribution});
+        let (status, ..) = app.api("POST", "/api/v1/advisories", Some(&csirt.analyst.token), Some(advisory)).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut anyone = Browser::new(&app);
+    let page = anyone.get("/public/feed").await;
+    assert_eq!(page.status, StatusCode::OK, "no sign-in needed");
+    assert!(page.html.contains("Patch the VPN concentrators") && page.html.contains("Upgrade to 9.2"));
+    for hidden in ["Only for the ISAC", "Green for the ISAC", "Amber for the ISAC"] {
+        assert!(!page.html.contains(hidden), "{hidden} is not public");
+    }
+    let (status, content_type, bundle) = app.api("GET", "/public/feed.json", None, None).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/stix+json;version=2.1"));
+    let mut names = Vec::new();
+    rampart_stix::read_bundle(bundle.to_string().as_bytes(), |o| {
+        let o = o.unwrap();
+        if o.kind == "course-of-action" {
+            names.push(o.to_value()["name"].as_str().unwrap().to_string());
+        }
+    })
+    .unwrap();
+    assert_eq!(names, vec!["Patch the VPN concentrators"]);
+
+    // Off unless the operator turns it on.
+    let closed = TestApp::new(store);
+    assert_eq!(Browser::new(&closed).get("/public/feed").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(closed.api("GET", "/public/feed.json", None, None).await.0, StatusCode::NOT_FOUND);
+});
