@@ -1,6 +1,6 @@
 //! Shared items as a STIX 2.1 bundle, their TLP marking travelling with each
 //! object: an item that is a STIX object goes as it is (with the marking
-//! added), an advisory as a course of action, an incident summary as an
+//! added), an advisory as a course of action, a report as a report, an incident summary as an
 //! incident related to its observables (as SCOs with their specification
 //! ids), each owner as an identity; the TLP marking definitions used are in
 //! the bundle too.
@@ -32,6 +32,15 @@ fn object_of(item: &SharedItem, identity: &str) -> Option<Value> {
     }
     if item.kind == rampart_store::SUMMARY_KIND {
         return Some(incident_of(item, identity, marking, &at));
+    }
+    if item.kind == "report" {
+        // Its files stay behind Rampart's sign-in; the report says it has them.
+        let text = item.body["text"].as_str().or(item.body["description"].as_str()).unwrap_or_default();
+        return Some(json!({
+            "type": "report", "spec_version": "2.1", "id": stable_id("report", &item.id), "created": at, "modified": at,
+            "created_by_ref": identity, "name": item.title, "description": text, "report_types": ["threat-report"],
+            "published": at, "object_refs": [identity], "object_marking_refs": [marking]
+        }));
     }
     if item.kind != "advisory" {
         return None;

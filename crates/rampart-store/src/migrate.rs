@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (24, "taxii_status", include_str!("../migrations/0024_taxii_status.sql")),
     (25, "taxii_subscriptions", include_str!("../migrations/0025_taxii_subscriptions.sql")),
     (26, "incident_summaries", include_str!("../migrations/0026_incident_summaries.sql")),
+    (27, "shared_item_files", include_str!("../migrations/0027_shared_item_files.sql")),
 ];
 
 impl Store {

@@ -675,6 +675,20 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "shared_item_files",
+        key: "id",
+        columns: &[
+            ("id", Text),
+            ("item_id", Text),
+            ("name", Text),
+            ("content_type", Text),
+            ("size", Int),
+            ("sha256", Text),
+            ("added_by", Text),
+            ("added_at", Int),
+        ],
+    },
+    Table {
         name: "incident_shares",
         key: "item_id",
         columns: &[("item_id", Text), ("org_id", Text), ("incident_id", Text)],

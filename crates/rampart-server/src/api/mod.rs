@@ -57,6 +57,11 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/api/v1/incidents/{id}/sightings", get(sharing::incident_sightings))
         .route("/api/v1/incidents/{id}/summaries", get(sharing::summaries).post(sharing::share_summary))
         .route("/api/v1/shared-items/{id}/correlations", get(sharing::correlations))
+        .route(
+            "/api/v1/shared-items/{id}/files",
+            post(sharing::add_file).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)),
+        )
+        .route("/api/v1/shared-item-files/{id}", get(sharing::download_file))
         .route("/api/v1/advisories", post(sharing::publish_advisory))
         .route("/api/v1/collections", get(collections::collections).post(collections::create_collection))
         .route("/api/v1/taxii-subscriptions", get(collections::subscriptions).post(collections::subscribe))

@@ -196,6 +196,7 @@ pub async fn item(
     v["acknowledgements"] = json!(
         acks.iter().map(|(o, by, at)| json!({"organisation": o, "by": by, "at": rfc3339(*at)})).collect::<Vec<_>>()
     );
+    v["files"] = state.store.item_files(org, &id).await?.iter().map(file_json).collect();
     Ok(Json(v))
 }
 
@@ -453,4 +454,81 @@ pub async fn correlations(
     let org = &actor.0.org_id;
     state.store.shared_item(org, &id).await?;
     Ok(Json(state.store.correlations(org, &id).await?.iter().map(correlation_json).collect()))
+}
+
+pub fn file_json(f: &rampart_store::ItemFile) -> Value {
+    json!({"id": f.id, "item_id": f.item_id, "name": f.name, "content_type": f.content_type, "size": f.size,
+           "sha256": f.sha256, "added_by": f.added_by, "added_at": rfc3339(f.added_at),
+           "download": format!("/api/v1/shared-item-files/{}", f.id)})
+}
+
+/// Keeps an uploaded body in the files directory: the body first (content
+/// addressed, so a refused change leaves nothing that matters), then the
+/// caller records it in one transaction.
+pub async fn keep_file(
+    state: &AppState,
+    name: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Result<rampart_store::StoredFile, Problem> {
+    if body.is_empty() {
+        return Err(Invalid::new("file", "is empty: choose a file with content").into());
+    }
+    let sha256 = crate::files::save(&state.config.files_dir, body).await?;
+    Ok(rampart_store::StoredFile {
+        name: name.into(),
+        sha256,
+        size: body.len() as i64,
+        content_type: content_type.into(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FileQuery {
+    pub name: Option<String>,
+}
+
+/// `POST /api/v1/shared-items/{id}/files?name=…`: the body is the file; the item must be the organisation's own.
+pub async fn add_file(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    request_id: axum::Extension<RequestId>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<FileQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Edit, "attach files to shared items")?;
+    let org = &actor.0.org_id;
+    let owned = state.store.shared_item(org, &id).await?;
+    if &owned.owner_org != org {
+        return Err(Problem::not_found().into());
+    }
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let name = q.name.unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(Invalid::new("name", "give the file's name: ?name=report.pdf").into());
+    }
+    let kept = keep_file(&state, &name, content_type, &body).await?;
+    let ctx = change_context(&actor.0, &request_id);
+    let file =
+        state.store.add_item_file(&ctx, org, &id, &kept.name, (&kept.sha256, kept.size, &kept.content_type)).await?;
+    Ok((StatusCode::CREATED, Json(file_json(&file))).into_response())
+}
+
+/// A file of an item `org` may see, as an attachment.
+pub async fn file_download(state: &AppState, org: &str, id: &str) -> Result<Response, Problem> {
+    let f = state.store.item_file(org, id).await?;
+    let bytes = crate::files::read(&state.config.files_dir, &f.sha256).await?;
+    Ok(crate::files::attachment(&f.name, &f.content_type, bytes))
+}
+
+/// `GET /api/v1/shared-item-files/{id}`.
+pub async fn download_file(
+    State(state): State<AppState>,
+    actor: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    actor.require(Permission::Read, "download shared files")?;
+    Ok(file_download(&state, &actor.0.org_id, &id).await?)
 }

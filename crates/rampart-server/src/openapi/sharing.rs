@@ -159,6 +159,24 @@ pub const OPERATIONS: &[Operation] = &[
         false,
     ),
     op(
+        "post",
+        "/api/v1/shared-items/{id}/files",
+        "Attach a file (the body, with its Content-Type; `?name=` gives its name) to an item of the organisation's own, such as a report's document: at most 20 per item, each at most the server's evidence size. Whoever may see the item may download it; `GET /api/v1/shared-items/{id}` lists them.",
+        "edit",
+        None,
+        &[(201, "ItemFile"), (404, "Problem"), (413, "Problem"), (422, "Problem")],
+        false,
+    ),
+    op(
+        "get",
+        "/api/v1/shared-item-files/{id}",
+        "A file of a shared item the organisation may see, as an attachment (404 otherwise: it does not exist for the organisation).",
+        "read",
+        None,
+        &[(200, ""), (404, "Problem")],
+        false,
+    ),
+    op(
         "get",
         "/api/v1/shared-items/{id}/correlations",
         "Other organisations' incident summaries holding an observable of this one, each with the observable: only those the organisation may see, and whose owner may see this one.",
@@ -236,6 +254,10 @@ pub fn schemas() -> Value {
             "summary": {"type": "string", "maxLength": 8000}, "category": {"type": "boolean"}, "severity": {"type": "boolean"},
             "impact": {"type": "boolean"}, "dates": {"type": "boolean"},
             "observables": {"type": "array", "items": string(), "maxItems": 500, "description": "Ids of the incident's observables"}
+        })),
+        "ItemFile": object(&["id", "item_id", "name", "content_type", "size", "sha256", "download"], json!({
+            "id": string(), "item_id": string(), "name": string(), "content_type": string(), "size": {"type": "integer"},
+            "sha256": string(), "added_by": string(), "added_at": time(), "download": string()
         })),
         "CorrelationList": {"type": "array", "items": object(&["item_id", "title", "owner", "kind", "value"], json!({
             "item_id": string(), "title": string(), "owner": string(), "kind": string(), "value": string(), "created_at": time()

@@ -121,7 +121,7 @@ pub(super) fn rows(evidence: &[rampart_store::IncidentEvidence]) -> Vec<Evidence
 }
 
 /// A size in bytes as people read it: `812 B`, `4.2 KiB`, `25.0 MiB`.
-fn human_size(bytes: i64) -> String {
+pub(super) fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} B");

@@ -61,7 +61,13 @@ pub fn routes(evidence_limit: usize) -> Router<AppState> {
         .route("/settings/members/{user_id}/role", post(people::change_role))
         .route("/settings/members/{user_id}/remove", post(people::remove_member))
         .route("/sharing", get(sharing::show))
+        .route("/sharing/items", post(sharing::share).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)))
         .route("/sharing/items/{id}", get(sharing::item))
+        .route(
+            "/sharing/items/{id}/files",
+            post(sharing::attach).layer(axum::extract::DefaultBodyLimit::max(evidence_limit)),
+        )
+        .route("/sharing/files/{id}", get(sharing::download))
         .route("/sharing/items/{id}/acknowledge", post(sharing::acknowledge))
         .route("/sharing/taxii", get(taxii::show))
         .route("/sharing/taxii/{action}", post(taxii::act))

@@ -180,36 +180,6 @@ pub async fn act(
                 crate::api::sharing::record_client_named(&state, &ctx, &org_id, &f.get("org")).await?;
                 Ok("client")
             }
-            "items" => {
-                org.require(Permission::Edit, "share items")?;
-                let text = f.get("body");
-                let body = if text.trim().is_empty() {
-                    serde_json::json!({})
-                } else if let Ok(json) = serde_json::from_str(&text) {
-                    json
-                } else if f.get("kind") == "indicator" {
-                    // A bare pattern becomes a STIX indicator.
-                    let now = rampart_stix::Timestamp::from_ms(rampart_store::now_ms()).to_string();
-                    serde_json::json!({
-                        "type": "indicator", "spec_version": "2.1", "id": rampart_stix::new_id("indicator"),
-                        "created": now, "modified": now, "valid_from": now,
-                        "pattern": text.trim(), "pattern_type": "stix", "name": f.get("title"),
-                    })
-                } else {
-                    serde_json::json!({"text": text})
-                };
-                let share = ShareBody {
-                    community_id: f.get("community_id"),
-                    kind: f.get("kind"),
-                    title: f.get("title"),
-                    body,
-                    tlp: f.get("tlp"),
-                    distribution: f.get("distribution"),
-                    recipients: recipients(&state, &f.get("recipients")).await?,
-                };
-                state.store.share_item(&ctx, &org_id, share.checked()?).await?;
-                Ok("shared")
-            }
             "advisories" => {
                 org.require(Permission::Edit, "publish advisories")?;
                 let lines = |field: &str| f.get(field).lines().map(str::to_string).collect::<Vec<_>>();
@@ -232,6 +202,88 @@ pub async fn act(
     }
     .await;
     done(&state, &org, outcome).await
+}
+
+/// `POST /sharing/items` (multipart): share an item, with a file attached
+/// when one is chosen (a report's document, say).
+pub async fn share(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    browser: crate::auth::BrowserSession,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "share items")?;
+    let (f, upload) = super::read_upload(&org, multipart).await?;
+    let (ctx, org_id) = (change_context(&org, &rid), org.actor.org_id.clone());
+    let outcome = async {
+        let text = f.get("body");
+        let body = if text.trim().is_empty() {
+            serde_json::json!({})
+        } else if let Ok(json) = serde_json::from_str(&text) {
+            json
+        } else if f.get("kind") == "indicator" {
+            // A bare pattern becomes a STIX indicator.
+            let now = rampart_stix::Timestamp::from_ms(rampart_store::now_ms()).to_string();
+            serde_json::json!({
+                "type": "indicator", "spec_version": "2.1", "id": rampart_stix::new_id("indicator"),
+                "created": now, "modified": now, "valid_from": now,
+                "pattern": text.trim(), "pattern_type": "stix", "name": f.get("title"),
+            })
+        } else {
+            serde_json::json!({"text": text})
+        };
+        let share = ShareBody {
+            community_id: f.get("community_id"),
+            kind: f.get("kind"),
+            title: f.get("title"),
+            body,
+            tlp: f.get("tlp"),
+            distribution: f.get("distribution"),
+            recipients: recipients(&state, &f.get("recipients")).await?,
+        };
+        let new = share.checked()?;
+        let files = match upload {
+            Some(u) => vec![crate::api::sharing::keep_file(&state, &u.name, &u.content_type, &u.bytes).await?],
+            None => Vec::new(),
+        };
+        state.store.share_item_with_files(&ctx, &org_id, new, &files).await?;
+        Ok("shared")
+    }
+    .await;
+    done(&state, &org, outcome).await
+}
+
+/// `POST /sharing/items/{id}/files` (multipart): the owner attaches a file.
+pub async fn attach(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    browser: crate::auth::BrowserSession,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let Some(org) = org_session(browser) else { return Ok(Redirect::to("/").into_response()) };
+    org.require(Permission::Edit, "attach files to shared items")?;
+    let (_, upload) = super::read_upload(&org, multipart).await?;
+    let Some(u) = upload else {
+        return Err(PageError(rampart_domain::Invalid::new("file", "choose a file with content").into()));
+    };
+    let kept = crate::api::sharing::keep_file(&state, &u.name, &u.content_type, &u.bytes).await?;
+    let ctx = change_context(&org, &rid);
+    state
+        .store
+        .add_item_file(&ctx, &org.actor.org_id, &id, &kept.name, (&kept.sha256, kept.size, &kept.content_type))
+        .await?;
+    Ok(Redirect::to(&format!("/sharing/items/{id}?notice=attached")).into_response())
+}
+
+/// `GET /sharing/files/{id}`: a file of an item the organisation may see.
+pub async fn download(
+    State(state): State<AppState>,
+    org: OrgSession,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    Ok(crate::api::sharing::file_download(&state, &org.actor.org_id, &id).await?)
 }
 
 /// `/sharing/communities/{id}/{action}`: invite an organisation, accept an invitation.
@@ -284,6 +336,8 @@ struct ItemPage {
     can_acknowledge: bool,
     /// For an indicator: where it was seen, as far as the viewer may know.
     sightings: Vec<SightingRow>,
+    /// Files attached to it: (id, name, size).
+    files: Vec<(String, String, String)>,
     /// For an incident summary: the text, and the other organisations'
     /// summaries holding one of its observables.
     summary_text: String,
@@ -331,6 +385,13 @@ pub async fn item(
     } else {
         Vec::new()
     };
+    let files = state
+        .store
+        .item_files(org_id, &id)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.name, super::incident_evidence::human_size(f.size)))
+        .collect();
     let is_summary = item.kind == rampart_store::SUMMARY_KIND;
     let correlations = if is_summary { state.store.correlations(org_id, &id).await? } else { Vec::new() };
     let summary_text =
@@ -339,8 +400,11 @@ pub async fn item(
         StatusCode::OK,
         &ItemPage {
             shell: Shell::of(&state, &org.browser, &item.title, "sharing").await?,
-            notice: (p.notice.as_deref() == Some("acknowledged"))
-                .then_some("Your organisation acknowledged the advisory."),
+            notice: match p.notice.as_deref() {
+                Some("acknowledged") => Some("Your organisation acknowledged the advisory."),
+                Some("attached") => Some("The file was attached; whoever may see the item may download it."),
+                _ => None,
+            },
             body: serde_json::to_string_pretty(&item.body).unwrap_or_default(),
             created: display_time(item.created_at),
             tlp_class: item.marking.as_str().replace('+', "-"),
@@ -351,6 +415,7 @@ pub async fn item(
             sightings,
             summary_text,
             correlations,
+            files,
             item,
         },
     ))

@@ -68,6 +68,36 @@ impl<'a> Browser<'a> {
         self.send(request, Body::from(body)).await
     }
 
+    /// Posts a multipart form from a page of this site, with `file` (its
+    /// name, type and content) as the field `file` when given.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Page {
+        let boundary = "rampartboundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+            );
+        }
+        if let Some((name, content_type, bytes)) = file {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n")
+                    .bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header("sec-fetch-site", "same-origin");
+        self.send(request, Body::from(body)).await
+    }
+
     /// Logs in and returns the page the login redirected to.
     pub async fn login(&mut self, email: &str, password: &str) -> Page {
         let page = self.post("/login", &[("email", email), ("password", password), ("next", "/")]).await;

@@ -2,7 +2,8 @@
 //! invitation accepted, an AMBER advisory seen by the member and its client
 //! and by nobody else.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use rampart_store::store_test;
 use serde_json::json;
 
@@ -286,6 +287,12 @@ store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store|
     assert_eq!(status, StatusCode::CREATED);
     // An incident summary with two observables goes as an incident related to two SCOs.
     let (summary, _) = summary_of_incident(&app, &alpha, &isac, &["203.0.113.9", "198.51.100.7"]).await;
+    let report = json!({"community_id": isac, "kind": "report", "title": "Q3 threat report", "body": {"text": "What we saw"},
+        "tlp": "green", "distribution": "community"});
+    assert_eq!(
+        app.api("POST", "/api/v1/shared-items", Some(&alpha.analyst.token), Some(report)).await.0,
+        StatusCode::CREATED
+    );
     assert_eq!(summary["kind"], "incident-summary");
 
     let (status, content_type, bundle) =
@@ -310,6 +317,7 @@ store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store|
         "the id the OASIS library gives 198.51.100.7"
     );
     assert_eq!(of("relationship").len(), 2);
+    assert_eq!(of("report")[0].to_value()["name"], "Q3 threat report");
     let file = std::env::temp_dir().join(format!("rampart-shared-{}.json", rampart_domain::new_id()));
     std::fs::write(&file, &text).unwrap();
     match std::process::Command::new("stix2_validator").arg(&file).output() {
@@ -382,7 +390,7 @@ store_test!(a_shared_indicator_is_sighted_in_a_members_incident, |store| {
     let page = csirt.get(&format!("/sharing/items/{item}")).await;
     assert!(page.html.contains("Sightings") && page.html.contains("Alpha Hosting") && page.html.contains("c2.example"));
     let bare = csirt
-        .post(
+        .post_multipart(
             "/sharing/items",
             &[
                 ("csrf_token", &page.csrf()),
@@ -393,6 +401,7 @@ store_test!(a_shared_indicator_is_sighted_in_a_members_incident, |store| {
                 ("distribution", "community"),
                 ("body", "[url:value LIKE]"),
             ],
+            None,
         )
         .await;
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -493,4 +502,72 @@ store_test!(the_public_feed_holds_only_clear_items_sent_to_everyone, |store| {
     let closed = TestApp::new(store);
     assert_eq!(Browser::new(&closed).get("/public/feed").await.status, StatusCode::NOT_FOUND);
     assert_eq!(closed.api("GET", "/public/feed.json", None, None).await.0, StatusCode::NOT_FOUND);
+});
+
+store_test!(a_report_with_a_file_reaches_whoever_may_see_it, |store| {
+    let app = TestApp::new(store);
+    let csirt = app.org("National CSIRT").await;
+    let alpha = app.org("Alpha Hosting").await;
+    let beta = app.org("Beta Bank").await;
+    let ctx = rampart_store::ChangeContext::new("setup", "setup");
+    let isac = store.create_community(&ctx, &csirt.id, "Hosting ISAC", "").await.unwrap().id;
+    store
+        .add_community_member(&ctx, None, &isac, &alpha.id, rampart_domain::sharing::MemberRole::Reader)
+        .await
+        .unwrap();
+
+    let mut author = Browser::new(&app);
+    author.login(&csirt.analyst.email, PASSWORD).await;
+    let csrf = author.get("/sharing").await.csrf();
+    let pdf: &[u8] = b"%PDF-1.7 quarterly threat report";
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("community_id", isac.as_str()),
+        ("kind", "report"),
+        ("title", "Q3 threat report"),
+        ("tlp", "amber"),
+        ("distribution", "community"),
+        ("recipients", ""),
+        ("body", "What the ISAC saw in Q3"),
+    ];
+    let shared =
+        author.post_multipart("/sharing/items", &fields, Some(("q3-report.pdf", "application/pdf", pdf))).await;
+    assert_eq!(shared.status, StatusCode::SEE_OTHER, "{}", shared.html);
+    let (_, _, feed) = app.api("GET", "/api/v1/shared-items", Some(&alpha.viewer.token), None).await;
+    let id = feed[0]["id"].as_str().unwrap().to_string();
+    let (_, _, item) = app.api("GET", &format!("/api/v1/shared-items/{id}"), Some(&alpha.viewer.token), None).await;
+    assert_eq!(item["files"][0]["name"], "q3-report.pdf");
+    assert_eq!(item["files"][0]["size"], pdf.len());
+    let download = item["files"][0]["download"].as_str().unwrap().to_string();
+
+    // A member downloads it, from the API and from the item's page.
+    let (status, content_type, body) = app.api("GET", &download, Some(&alpha.viewer.token), None).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/pdf"));
+    assert_eq!(body.as_str().map(str::as_bytes), Some(pdf));
+    let mut reader = Browser::new(&app);
+    reader.login(&alpha.viewer.email, PASSWORD).await;
+    let page = reader.get(&format!("/sharing/items/{id}")).await;
+    assert!(
+        page.html.contains("q3-report.pdf") && !page.html.contains("Attach a file"),
+        "members read; only the owner attaches"
+    );
+    let file_id = item["files"][0]["id"].as_str().unwrap();
+    assert_eq!(reader.get(&format!("/sharing/files/{file_id}")).await.status, StatusCode::OK);
+    // An outsider learns nothing, not even that the file exists.
+    let (status, ..) = app.api("GET", &download, Some(&beta.viewer.token), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The owner attaches another over the API; a reader may not.
+    let upload = |token: &str, bytes: &'static [u8]| {
+        Request::post(format!("/api/v1/shared-items/{id}/files?name=annex.csv"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(bytes))
+            .unwrap()
+    };
+    assert_eq!(app.send(upload(&csirt.analyst.token, b"ip,seen\n203.0.113.9,3")).await.status(), StatusCode::CREATED);
+    assert_eq!(app.send(upload(&alpha.admin.token, b"x")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.send(upload(&csirt.analyst.token, b"")).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, item) = app.api("GET", &format!("/api/v1/shared-items/{id}"), Some(&alpha.viewer.token), None).await;
+    assert_eq!(item["files"].as_array().unwrap().len(), 2);
 });

@@ -6,6 +6,7 @@ mod collections;
 mod frameworks;
 mod incidents;
 mod isolation;
+mod item_files;
 mod mappings;
 mod notifications;
 mod portable;

@@ -12,15 +12,15 @@ use rampart_store::{NewSummary, Store, StoreError, store_test};
 use crate::ctx;
 use crate::incidents::{fields, observable};
 
-struct World {
-    isac: String,
-    alpha: String,
-    beta: String,
-    gamma: String,
+pub struct World {
+    pub isac: String,
+    pub alpha: String,
+    pub beta: String,
+    pub gamma: String,
 }
 
 /// An ISAC with three contributing members.
-async fn world(store: &Store) -> World {
+pub async fn world(store: &Store) -> World {
     let alpha = store.create_org(&ctx(), "Alpha", OrgKind::Provider, None).await.unwrap().id;
     let beta = store.create_org(&ctx(), "Beta", OrgKind::Provider, None).await.unwrap().id;
     let gamma = store.create_org(&ctx(), "Gamma", OrgKind::Consumer, None).await.unwrap().id;
