@@ -123,8 +123,53 @@ fn observables_of(item: &SharedItem, scos: &mut BTreeMap<String, Value>, objects
     }
 }
 
-/// The bundle of the items (those that do not become STIX objects are left out).
-pub fn bundle(items: &[SharedItem]) -> std::io::Result<Vec<u8>> {
+/// The sightings of an indicator, as STIX `sighting` objects: one per
+/// organisation that saw it, counting its matching observables, from the
+/// first to the last time, marked as strictly as the strictest of them.
+/// Each sighting organisation's identity is added to `identities`.
+fn sightings_of(
+    indicator: &Value,
+    sightings: &[rampart_store::Sighting],
+    identities: &mut BTreeMap<String, Value>,
+    markings: &mut BTreeMap<&'static str, Value>,
+) -> Vec<Value> {
+    let Some(indicator_id) = indicator["id"].as_str() else { return Vec::new() };
+    let mut by_org: BTreeMap<&str, Vec<&rampart_store::Sighting>> = BTreeMap::new();
+    for s in sightings {
+        by_org.entry(s.org_id.as_str()).or_default().push(s);
+    }
+    by_org
+        .into_iter()
+        .map(|(org, seen)| {
+            let identity = stable_id("identity", org);
+            let first = seen.iter().map(|s| s.seen_at).min().unwrap_or_default();
+            let last = seen.iter().map(|s| s.seen_at).max().unwrap_or_default();
+            let (first, last) = (Timestamp::from_ms(first).to_string(), Timestamp::from_ms(last).to_string());
+            identities.entry(identity.clone()).or_insert_with(|| {
+                json!({"type": "identity", "spec_version": "2.1", "id": identity, "created": first, "modified": first,
+                       "name": seen[0].org_name, "identity_class": "organization"})
+            });
+            let strictest = seen.iter().map(|s| s.marking).fold(rampart_domain::incident::Marking::Clear, |a, b| {
+                if b.at_least(a) { b } else { a }
+            });
+            let t = Tlp::parse(strictest.as_str()).unwrap_or(Tlp::Red);
+            markings.entry(t.marking_id()).or_insert_with(|| t.marking_definition());
+            json!({
+                "type": "sighting", "spec_version": "2.1", "id": stable_id("sighting", &format!("{indicator_id}:{org}")),
+                "created": first, "modified": last, "created_by_ref": identity, "sighting_of_ref": indicator_id,
+                "where_sighted_refs": [identity], "count": seen.len(), "first_seen": first, "last_seen": last,
+                "object_marking_refs": [t.marking_id()]
+            })
+        })
+        .collect()
+}
+
+/// The bundle of the items (those that do not become STIX objects are left
+/// out), with the sightings of their indicators the reader may see, by item id.
+pub fn bundle(
+    items: &[SharedItem],
+    sightings: &std::collections::HashMap<String, Vec<rampart_store::Sighting>>,
+) -> std::io::Result<Vec<u8>> {
     let mut identities: BTreeMap<String, Value> = BTreeMap::new();
     let mut markings: BTreeMap<&'static str, Value> = BTreeMap::new();
     let mut objects = Vec::new();
@@ -139,7 +184,13 @@ pub fn bundle(items: &[SharedItem]) -> std::io::Result<Vec<u8>> {
         });
         let t = tlp(item);
         markings.entry(t.marking_id()).or_insert_with(|| t.marking_definition());
-        objects.push(object);
+        if let Some(seen) = sightings.get(&item.id).filter(|s| !s.is_empty()) {
+            let found = sightings_of(&object, seen, &mut identities, &mut markings);
+            objects.push(object);
+            objects.extend(found);
+        } else {
+            objects.push(object);
+        }
         if item.kind == rampart_store::SUMMARY_KIND {
             observables_of(item, &mut scos, &mut objects);
         }

@@ -165,8 +165,13 @@ pub async fn add_client(
 /// `GET /api/v1/shared-items/export`: what the organisation may see, as a STIX 2.1 bundle.
 pub async fn export(State(state): State<AppState>, actor: ApiActor) -> Result<Response, ApiError> {
     actor.require(Permission::Read, "export shared items")?;
-    let items = state.store.visible_items(&actor.0.org_id, 500).await?;
-    let bytes = crate::stix_export::bundle(&items).map_err(|_| Problem::internal())?;
+    let org = &actor.0.org_id;
+    let items = state.store.visible_items(org, 500).await?;
+    let mut sightings = std::collections::HashMap::new();
+    for item in items.iter().filter(|i| i.kind == "indicator") {
+        sightings.insert(item.id.clone(), state.store.sightings_of_item(org, &item.id).await?);
+    }
+    let bytes = crate::stix_export::bundle(&items, &sightings).map_err(|_| Problem::internal())?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "application/stix+json;version=2.1"),

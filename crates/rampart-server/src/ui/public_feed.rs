@@ -73,6 +73,8 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, PageError> 
 /// `GET /public/feed.json`: the same items as a STIX 2.1 bundle.
 pub async fn bundle(State(state): State<AppState>) -> Result<Response, PageError> {
     let items = items(&state).await?;
-    let bytes = crate::stix_export::bundle(&items).map_err(|_| PageError(Problem::internal()))?;
+    // Sightings name who saw what: never public.
+    let bytes = crate::stix_export::bundle(&items, &std::collections::HashMap::new())
+        .map_err(|_| PageError(Problem::internal()))?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/stix+json;version=2.1")], bytes).into_response())
 }

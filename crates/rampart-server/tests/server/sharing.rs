@@ -303,7 +303,7 @@ store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store|
     rampart_stix::read_bundle(text.as_bytes(), |r| objects.push(r.unwrap())).unwrap();
     let of = |kind: &str| objects.iter().filter(|o| o.kind == kind).collect::<Vec<_>>();
     assert_eq!(of("marking-definition").len(), 2, "AMBER and GREEN, the markings used");
-    assert_eq!(of("identity").len(), 2, "each owner");
+    assert_eq!(of("identity").len(), 2, "each owner (Alpha also sighted)");
     let coa = of("course-of-action")[0];
     assert_eq!(rampart_stix::Tlp::of(coa), Some(rampart_stix::Tlp::Amber), "the marking travels with the object");
     assert_eq!(rampart_stix::Tlp::of(of("indicator")[0]), Some(rampart_stix::Tlp::Green));
@@ -318,6 +318,12 @@ store_test!(what_an_organisation_may_see_exports_as_a_valid_stix_bundle, |store|
     );
     assert_eq!(of("relationship").len(), 2);
     assert_eq!(of("report")[0].to_value()["name"], "Q3 threat report");
+    // The summary's 203.0.113.9 matched the indicator: a sighting by Alpha.
+    let sighting = of("sighting")[0].to_value();
+    assert_eq!(sighting["sighting_of_ref"], "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+    assert_eq!(sighting["count"], 1);
+    let by = sighting["where_sighted_refs"][0].as_str().unwrap();
+    assert!(of("identity").iter().any(|i| i.id == by && i.to_value()["name"] == "Alpha Hosting"), "{sighting}");
     let file = std::env::temp_dir().join(format!("rampart-shared-{}.json", rampart_domain::new_id()));
     std::fs::write(&file, &text).unwrap();
     match std::process::Command::new("stix2_validator").arg(&file).output() {
