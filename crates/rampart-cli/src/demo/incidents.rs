@@ -30,7 +30,9 @@ fn fields(title: &str, category: IncidentCategory, severity: u8, hours_ago: i64)
     }
 }
 
-pub async fn add(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow::Result<()> {
+/// Adds the incidents; answers the ransomware incident's id (the provider
+/// shares a summary of it).
+pub async fn add(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow::Result<String> {
     let observe =
         |kind, value: &str| NewObservable { kind, value: value.into(), ioc: true, sighted: true, tlp: Marking::Amber };
 
@@ -93,5 +95,5 @@ pub async fn add(store: &Store, ctx: &ChangeContext, org_id: &str) -> anyhow::Re
     }
     store.submit_obligation(ctx, org_id, &ddos.id, "nis2", "early-warning", "CSIRT-2026-0412").await?;
     store.submit_obligation(ctx, org_id, &ddos.id, "nis2", "notification", "CSIRT-2026-0412-N").await?;
-    Ok(())
+    Ok(r.id)
 }

@@ -244,7 +244,7 @@ async fn add_risks(
 }
 
 /// The CSIRT's community with the provider and the retailer, and what it shares.
-async fn add_community(store: &Store, ctx: &ChangeContext, org_ids: &[String]) -> anyhow::Result<()> {
+async fn add_community(store: &Store, ctx: &ChangeContext, org_ids: &[String], ransomware: &str) -> anyhow::Result<()> {
     use rampart_domain::incident::Marking;
     use rampart_domain::sharing::{Distribution, MemberRole};
     let isac = store
@@ -285,6 +285,79 @@ async fn add_community(store: &Store, ctx: &ChangeContext, org_ids: &[String]) -
             share("indicator", "Ransomware C2 seen at the provider", indicator, Marking::Green),
         )
         .await?;
+    add_summaries(store, ctx, org_ids, &isac.id, ransomware).await?;
+    // The CSIRT keeps a STIX collection for the ISAC, which members read over TAXII.
+    let collection =
+        store.create_collection(ctx, &org_ids[0], "ISAC indicators", "Served at /taxii2/", Some(&isac.id)).await?;
+    let at = rampart_stix::Timestamp::from_ms(rampart_store::now_ms()).to_string();
+    let bundle = serde_json::json!({"type": "bundle", "id": rampart_stix::new_id("bundle"), "objects": [{
+        "type": "indicator", "spec_version": "2.1", "id": rampart_stix::stable_id("indicator", "demo-c2"), "created": at,
+        "modified": at, "name": "Ransomware C2", "pattern": "[ipv4-addr:value = '203.0.113.66']", "pattern_type": "stix",
+        "valid_from": at, "object_marking_refs": [rampart_stix::Tlp::Green.marking_id()]}]});
+    store
+        .import_bundle(ctx, &org_ids[0], &collection.id, std::io::Cursor::new(bundle.to_string().into_bytes()))
+        .await?;
+    Ok(())
+}
+
+/// The provider and the CSIRT each share a summary of an incident with the
+/// same C2 address: each sees the other's as a correlation.
+async fn add_summaries(
+    store: &Store,
+    ctx: &ChangeContext,
+    org_ids: &[String],
+    isac: &str,
+    ransomware: &str,
+) -> anyhow::Result<()> {
+    use rampart_domain::incident::{IncidentCategory, IncidentFields, Marking};
+    use rampart_domain::observable::{NewObservable, ObservableKind};
+    let c2 = NewObservable {
+        kind: ObservableKind::Ipv4,
+        value: "203.0.113.66".into(),
+        ioc: true,
+        sighted: true,
+        tlp: Marking::Amber,
+    };
+    let reported = IncidentFields::reported(
+        "A constituent reports beaconing",
+        IncidentCategory::MaliciousCode,
+        rampart_store::now_ms(),
+    );
+    let csirt_incident = store.create_incident(ctx, &org_ids[0], reported, &[]).await?.id;
+    store.add_observable(ctx, &org_ids[0], &csirt_incident, &c2).await?;
+    for (org, incident, title, text) in [
+        (
+            &org_ids[1],
+            ransomware,
+            "Ransomware on a backup network",
+            "Backups encrypted after a VPN compromise; C2 below.",
+        ),
+        (
+            &org_ids[0],
+            csirt_incident.as_str(),
+            "Beaconing reported to the CSIRT",
+            "A constituent's hosts beacon to the address below.",
+        ),
+    ] {
+        let detail = store.incident_detail(org, incident).await?;
+        let observables = detail.observables.iter().filter(|o| o.value == c2.value).map(|o| o.id.clone()).collect();
+        let choice = rampart_domain::sharing::SummaryChoice {
+            summary: text.into(),
+            category: true,
+            severity: true,
+            observables,
+            ..Default::default()
+        };
+        let summary = rampart_store::NewSummary {
+            community_id: isac.into(),
+            title: title.into(),
+            marking: Marking::Amber,
+            distribution: rampart_domain::sharing::Distribution::Community,
+            recipients: Vec::new(),
+            choice,
+        };
+        store.share_incident_summary(ctx, org, incident, summary).await?;
+    }
     Ok(())
 }
 
@@ -332,8 +405,8 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
         }
     }
     assessment::add(store, &ctx, &org_ids[1], &omar.user_id, &hana.id).await?;
-    incidents::add(store, &ctx, &org_ids[1]).await?;
-    add_community(store, &ctx, &org_ids).await?;
+    let ransomware = incidents::add(store, &ctx, &org_ids[1]).await?;
+    add_community(store, &ctx, &org_ids, &ransomware).await?;
     let alice = store.user_by_email(PEOPLE[0].0).await?;
     store
         .create_token(&ctx, &org_ids[0], &alice.id, "demo automation", Some(rampart_store::now_ms() + 30 * 86_400_000))
@@ -356,5 +429,7 @@ pub async fn run(store: &Store) -> anyhow::Result<ExitCode> {
     println!(
         "CSIRT's community shares an AMBER advisory and a GREEN indicator with both (under Sharing); the indicator is sighted in two of the provider's incidents"
     );
+    println!("the provider and the CSIRT share incident summaries with the same C2 address, each shown the other's");
+    println!("as a correlation; the CSIRT keeps a STIX collection for the ISAC, read over TAXII at /taxii2/");
     Ok(ExitCode::SUCCESS)
 }

@@ -249,7 +249,23 @@ cli_test!(the_demo_fills_a_community_once, |db| {
     let retailer = db.store.org_by_name("Demo Retail Co").await.unwrap();
     let shared: Vec<String> =
         db.store.visible_items(&retailer.id, 10).await.unwrap().into_iter().map(|i| i.title).collect();
-    assert_eq!(shared.len(), 2, "the ISAC shares an advisory and an indicator with its members: {shared:?}");
+    assert_eq!(shared.len(), 4, "the ISAC shares an advisory, an indicator and two incident summaries: {shared:?}");
+    let summary = db
+        .store
+        .visible_items(&provider.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == "incident-summary" && i.owner_org == provider.id)
+        .unwrap();
+    let correlated = db.store.correlations(&provider.id, &summary.id).await.unwrap();
+    assert_eq!(
+        correlated.iter().map(|c| c.value.as_str()).collect::<Vec<_>>(),
+        vec!["203.0.113.66"],
+        "the CSIRT's summary holds the same C2"
+    );
+    let collections = db.store.readable_collections(&retailer.id).await.unwrap();
+    assert_eq!(collections.len(), 1, "the ISAC's collection, readable over TAXII by a member");
 
     let listed: serde_json::Value =
         serde_json::from_str(&ok(&db.url, &["assessment", "list", "--org", "Demo Hosting Provider", "--json"], None))
@@ -291,7 +307,7 @@ cli_test!(the_demo_fills_a_community_once, |db| {
     let exported: serde_json::Value =
         serde_json::from_str(&ok(&db.url, &["incident", "export", &ransomware, "--format", "json"], None)).unwrap();
     assert_eq!(exported["obligations"].as_array().unwrap().len(), 4, "three NIS2 reports and one GDPR");
-    assert_eq!(ok(&db.url, &["incident", "list", "--open"], None).lines().count(), 2);
+    assert_eq!(ok(&db.url, &["incident", "list", "--open"], None).lines().count(), 3, "two of the provider's and the CSIRT's");
 });
 
 #[test]
