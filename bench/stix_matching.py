@@ -112,7 +112,7 @@ def main():
     ours = [line.startswith("MATCH") for line in out.splitlines() if line]
     assert ours == expected, (ours, expected)
 
-    repeats = 20_000
+    repeats = 200_000
     evaluations = len(PATTERNS) * repeats
     _, one_by_one, matched_one = rampart(binary, once, bundle_file, "--one-by-one", "--repeat", str(repeats))
     _, indexed, matched_index = rampart(binary, once, bundle_file, "--repeat", str(repeats))

@@ -307,7 +307,11 @@ cli_test!(the_demo_fills_a_community_once, |db| {
     let exported: serde_json::Value =
         serde_json::from_str(&ok(&db.url, &["incident", "export", &ransomware, "--format", "json"], None)).unwrap();
     assert_eq!(exported["obligations"].as_array().unwrap().len(), 4, "three NIS2 reports and one GDPR");
-    assert_eq!(ok(&db.url, &["incident", "list", "--open"], None).lines().count(), 3, "two of the provider's and the CSIRT's");
+    assert_eq!(
+        ok(&db.url, &["incident", "list", "--open"], None).lines().count(),
+        3,
+        "two of the provider's and the CSIRT's"
+    );
 });
 
 #[test]

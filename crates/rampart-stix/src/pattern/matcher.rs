@@ -72,10 +72,19 @@ pub struct Observations {
     pub(super) items: Vec<Item>,
     /// For each object type: (observation, root slot) of every root of that
     /// type, in order, so a comparison looks only at objects of its type.
-    by_type: HashMap<String, Vec<(u32, u32)>>,
+    by_type: foldhash::HashMap<String, Vec<(u32, u32)>>,
     /// Each object's `id` ("" without one), for following references.
     ids: Vec<String>,
+    /// For an object type and a plain path (keys only), every value the
+    /// path reaches from a root of that type, with where: built the first
+    /// time a pattern asks, so every later pattern testing the same
+    /// property reads a list instead of walking the objects again.
+    columns: std::sync::RwLock<foldhash::HashMap<String, std::sync::Arc<Column>>>,
 }
+
+/// (observation, root slot, value, the value read as an address or range
+/// when it is one) for one type and plain path, in order.
+type Column = Vec<(u32, u32, Datum, Option<(u32, u32)>)>;
 
 #[derive(Debug)]
 pub(super) struct Item {
@@ -174,7 +183,7 @@ impl Observations {
             let id = object.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             items.push(Item { id, first, last, count: count.min(u64::from(u32::MAX)) as u32, members, roots });
         }
-        let mut by_type: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut by_type: foldhash::HashMap<String, Vec<(u32, u32)>> = foldhash::HashMap::default();
         for (index, item) in items.iter().enumerate() {
             for (slot, &root) in item.roots.iter().enumerate() {
                 if let Some(kind) = objects[root].get("type").and_then(Value::as_str) {
@@ -184,11 +193,33 @@ impl Observations {
         }
         let ids = objects.iter().map(|o| o.get("id").and_then(Value::as_str).unwrap_or_default().to_string()).collect();
         let objects = objects.into_iter().map(Datum::from).collect();
-        Ok(Self { objects, items, by_type, ids })
+        Ok(Self { objects, items, by_type, ids, columns: Default::default() })
     }
 
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// The values `property` (a plain one) reaches, by root, in order.
+    fn column(&self, property: &Property) -> std::sync::Arc<Column> {
+        if let Some(found) = self.columns.read().unwrap_or_else(|e| e.into_inner()).get(&property.column) {
+            return found.clone();
+        }
+        let mut column = Vec::new();
+        for &(index, slot) in self.by_type.get(&property.object_type).map_or(&[][..], Vec::as_slice) {
+            let mut value = &self.objects[self.items[index as usize].roots[slot as usize]];
+            let reached = property.steps.iter().all(|step| match step {
+                Step::Key(key) => value.get(key).map(|found| value = found).is_some(),
+                _ => false,
+            });
+            if reached {
+                let range = value.as_str().and_then(address_or_range);
+                column.push((index, slot, value.clone(), range));
+            }
+        }
+        let column = std::sync::Arc::new(column);
+        self.columns.write().unwrap_or_else(|e| e.into_inner()).insert(property.column.clone(), column.clone());
+        column
     }
 
     pub fn is_empty(&self) -> bool {
@@ -227,6 +258,8 @@ struct Property {
     /// Only keys, none of them `_ref(s)`, `_hex` or `_bin`: the path reaches
     /// at most one value, found without copying anything.
     plain: bool,
+    /// The object type and path, as the key of their column.
+    column: String,
     /// A timestamp literal: string values are read as timestamps.
     wants_time: bool,
     negated: bool,
@@ -417,10 +450,12 @@ fn test(comparison: &Comparison) -> Result<Test, MatchError> {
                 Check::In { timestamps, .. } => *timestamps,
                 _ => false,
             };
+            let column = format!("{}\u{0}{:?}", prop.path.object_type, prop.path.steps);
             Test::Property(Property {
                 object_type: prop.path.object_type.clone(),
                 steps: prop.path.steps.clone(),
                 plain,
+                column,
                 wants_time,
                 negated: prop.negated,
                 check,
@@ -529,6 +564,14 @@ fn evaluate_all(test: &Test, observations: &Observations) -> Result<Vec<(u32, u3
         Test::Property(property) => {
             let mut passed = Vec::new();
             if is_domain_type(&property.object_type) {
+                return Ok(passed);
+            }
+            if property.plain {
+                for (index, slot, value, range) in observations.column(property).iter() {
+                    if property.passes(Val::json(value), *range)? {
+                        passed.push((*index, *slot));
+                    }
+                }
                 return Ok(passed);
             }
             for &(index, slot) in observations.by_type.get(&property.object_type).map_or(&[][..], Vec::as_slice) {
@@ -649,21 +692,23 @@ impl Property {
                     _ => return Ok(false),
                 }
             }
-            return self.passes(Val::json(value));
+            return self.passes(Val::json(value), None);
         }
         // Tests stop at the first value that passes; the path is followed
         // to the end regardless.
         let mut passed = false;
         walk(Cursor::At(object), &self.steps, observations, item, &mut |value| {
             if !passed {
-                passed = self.passes(value)?;
+                passed = self.passes(value, None)?;
             }
             Ok(())
         })?;
         Ok(passed)
     }
 
-    fn passes(&self, mut value: Val<'_>) -> Result<bool, MatchError> {
+    /// Whether `value` passes; `range` is the value already read as an
+    /// address or range, when the caller has it (a column does).
+    fn passes(&self, mut value: Val<'_>, range: Option<(u32, u32)>) -> Result<bool, MatchError> {
         if self.wants_time
             && let Val::Str(text) = &value
         {
@@ -682,7 +727,7 @@ impl Property {
             Check::Like { text, on_bytes, shape } => match &value {
                 Val::Str(s) => match shape {
                     // LIKE allows one final line break, as Python's `$` does.
-                    Some((shape, literal)) if s.is_ascii() && !s.strip_suffix('\n').unwrap_or(s).contains('\n') => {
+                    Some((shape, literal)) if s.is_ascii() && one_line(s) => {
                         let s = s.strip_suffix('\n').unwrap_or(s);
                         match shape {
                             LikeShape::Exact => s == literal,
@@ -705,10 +750,10 @@ impl Property {
                 Val::Bytes(b) => bytes.as_ref().is_some_and(|re| re.is_match(b)),
                 _ => false,
             },
-            Check::IsSubset(range, outer) => match &value {
-                Val::Str(s) => match (outer, address_or_range(s)) {
+            Check::IsSubset(written, outer) => match &value {
+                Val::Str(s) => match (outer, range.or_else(|| address_or_range(s))) {
                     (Some(outer), Some(inner)) => contains(*outer, inner),
-                    _ => return fail(format!("ISSUBSET needs addresses and CIDR ranges: {s}, {range}")),
+                    _ => return fail(format!("ISSUBSET needs addresses and CIDR ranges: {s}, {written}")),
                 },
                 _ => false,
             },
@@ -733,7 +778,7 @@ fn equal(value: &Val<'_>, literal: &Lit) -> bool {
         (Val::Int(a), Lit::Float(b)) => (*a as f64) == *b,
         (Val::Float(a), Lit::Int(b)) => *a == (*b as f64),
         (Val::Float(a), Lit::Float(b)) => a == b,
-        (Val::Str(a), Lit::Str(b)) => a.as_ref() == b,
+        (Val::Str(a), Lit::Str(b)) => super::datum::same(a.as_bytes(), b.as_bytes()),
         (Val::Bool(a), Lit::Bool(b)) => a == b,
         (Val::Bytes(a), Lit::Bytes(b)) => *a == b.as_slice(),
         (Val::Bytes(a), Lit::Str(s)) => latin1(s).is_some_and(|s| s == *a),
@@ -769,7 +814,7 @@ fn same_in_set(value: &Val<'_>, member: &Lit) -> bool {
         Val::Bool(b) => Some(f64::from(u8::from(*b))),
         _ => None,
     };
-    let member_number = match member {
+    let member_number = || match member {
         Lit::Int(i) => Some(*i as f64),
         Lit::Float(f) => Some(*f),
         Lit::Bool(b) => Some(f64::from(u8::from(*b))),
@@ -777,10 +822,10 @@ fn same_in_set(value: &Val<'_>, member: &Lit) -> bool {
     };
     match (value, member) {
         (Val::Int(a), Lit::Int(b)) => a == b,
-        (Val::Str(a), Lit::Str(b)) => a.as_ref() == b,
+        (Val::Str(a), Lit::Str(b)) => super::datum::same(a.as_bytes(), b.as_bytes()),
         (Val::Bytes(a), Lit::Bytes(b)) => *a == b.as_slice(),
         (Val::Time(a), Lit::Time(b)) => a == b,
-        _ => matches!((number(value), member_number), (Some(a), Some(b)) if a == b),
+        _ => matches!((number(value), member_number()), (Some(a), Some(b)) if a == b),
     }
 }
 
@@ -808,6 +853,15 @@ fn like_shape(operand: &str) -> Option<(LikeShape, String)> {
         (true, true) => LikeShape::Contains,
     };
     Some((shape, literal.to_string()))
+}
+
+/// No line break but perhaps a final one (a byte loop: these strings are
+/// short, and searching them with `memchr` costs more in setting up).
+#[allow(clippy::manual_contains)] // `contains` on bytes is `memchr`: what this avoids.
+fn one_line(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    !body.iter().any(|&b| b == b'\n')
 }
 
 /// Text in Unicode normal form C; ASCII already is.

@@ -174,24 +174,25 @@ pub(super) fn ipv4(text: &str) -> Option<u32> {
 
 /// `a.b.c.d` with four decimal parts 0–255 and no leading zeros.
 fn dotted_quad(text: &str) -> Option<u32> {
-    let mut address = 0u32;
-    let mut parts = 0;
-    for part in text.split('.') {
-        let bytes = part.as_bytes();
-        if parts == 4
-            || bytes.is_empty()
-            || bytes.len() > 3
-            || (bytes.len() > 1 && bytes[0] == b'0')
-            || !bytes.iter().all(u8::is_ascii_digit)
-        {
+    // One pass over the bytes: four decimal parts of one to three digits,
+    // no leading zero, each at most 255.
+    let (mut address, mut parts, mut value, mut digits, mut first) = (0u32, 0, 0u32, 0, 0u8);
+    for &b in text.as_bytes().iter().chain(std::iter::once(&b'.')) {
+        if b == b'.' {
+            if digits == 0 || parts == 4 || value > 255 || (digits > 1 && first == b'0') {
+                return None;
+            }
+            address = (address << 8) | value;
+            (parts, value, digits) = (parts + 1, 0, 0);
+        } else if b.is_ascii_digit() && digits < 3 {
+            if digits == 0 {
+                first = b;
+            }
+            value = value * 10 + u32::from(b - b'0');
+            digits += 1;
+        } else {
             return None;
         }
-        let value = bytes.iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
-        if value > 255 {
-            return None;
-        }
-        address = (address << 8) | value;
-        parts += 1;
     }
     (parts == 4).then_some(address)
 }
@@ -215,7 +216,7 @@ fn within_range(inner: &str, outer: &str) -> Option<bool> {
 
 /// An address as the range of just itself, or a range.
 pub(super) fn address_or_range(text: &str) -> Option<(u32, u32)> {
-    if text.contains('/') { cidr(text) } else { ipv4(text).map(|a| (a, 32)) }
+    if text.bytes().any(|b| b == b'/') { cidr(text) } else { ipv4(text).map(|a| (a, 32)) }
 }
 
 /// Whether range `outer` holds range `inner` (both as address and prefix).
