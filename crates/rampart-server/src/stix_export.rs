@@ -123,6 +123,12 @@ fn observables_of(item: &SharedItem, scos: &mut BTreeMap<String, Value>, objects
     }
 }
 
+/// An organisation as a STIX identity.
+fn organisation(id: &str, name: &str, at: &str) -> Value {
+    json!({"type": "identity", "spec_version": "2.1", "id": id, "created": at, "modified": at, "name": name,
+           "identity_class": "organization"})
+}
+
 /// The sightings of an indicator, as STIX `sighting` objects: one per
 /// organisation that saw it, counting its matching observables, from the
 /// first to the last time, marked as strictly as the strictest of them.
@@ -145,10 +151,7 @@ fn sightings_of(
             let first = seen.iter().map(|s| s.seen_at).min().unwrap_or_default();
             let last = seen.iter().map(|s| s.seen_at).max().unwrap_or_default();
             let (first, last) = (Timestamp::from_ms(first).to_string(), Timestamp::from_ms(last).to_string());
-            identities.entry(identity.clone()).or_insert_with(|| {
-                json!({"type": "identity", "spec_version": "2.1", "id": identity, "created": first, "modified": first,
-                       "name": seen[0].org_name, "identity_class": "organization"})
-            });
+            identities.entry(identity.clone()).or_insert_with(|| organisation(&identity, &seen[0].org_name, &first));
             let strictest = seen.iter().map(|s| s.marking).fold(rampart_domain::incident::Marking::Clear, |a, b| {
                 if b.at_least(a) { b } else { a }
             });
@@ -178,19 +181,13 @@ pub fn bundle(
         let identity = stable_id("identity", &item.owner_org);
         let Some(object) = object_of(item, &identity) else { continue };
         let first = Timestamp::from_ms(item.created_at).to_string();
-        identities.entry(identity.clone()).or_insert_with(|| {
-            json!({"type": "identity", "spec_version": "2.1", "id": identity, "created": first, "modified": first,
-                   "name": item.owner_name, "identity_class": "organization"})
-        });
+        identities.entry(identity.clone()).or_insert_with(|| organisation(&identity, &item.owner_name, &first));
         let t = tlp(item);
         markings.entry(t.marking_id()).or_insert_with(|| t.marking_definition());
-        if let Some(seen) = sightings.get(&item.id).filter(|s| !s.is_empty()) {
-            let found = sightings_of(&object, seen, &mut identities, &mut markings);
-            objects.push(object);
-            objects.extend(found);
-        } else {
-            objects.push(object);
-        }
+        let seen = sightings.get(&item.id).map(Vec::as_slice).unwrap_or_default();
+        let found = sightings_of(&object, seen, &mut identities, &mut markings);
+        objects.push(object);
+        objects.extend(found);
         if item.kind == rampart_store::SUMMARY_KIND {
             observables_of(item, &mut scos, &mut objects);
         }

@@ -35,6 +35,13 @@ pub struct CommunityMember {
     pub state: String,
 }
 
+impl CommunityMember {
+    /// An active owner or contributor: it may share, and keep collections, there.
+    pub fn may_share(&self) -> bool {
+        self.state == "active" && self.role != MemberRole::Reader
+    }
+}
+
 /// An item as its owner shares it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSharedItem {
@@ -372,18 +379,7 @@ impl Store {
 
     /// Shares an item in a community the organisation contributes to.
     pub async fn share_item(&self, ctx: &ChangeContext, org_id: &str, new: NewSharedItem) -> Result<SharedItem> {
-        if new.kind.trim() == crate::SUMMARY_KIND {
-            // A summary is shared from its incident, which checks what goes.
-            return Err(Invalid::new(
-                "kind",
-                "share an incident summary from its incident (its page, or POST /api/v1/incidents/{id}/summaries)",
-            )
-            .into());
-        }
-        let mut tx = self.write_tx().await?;
-        let item = self.share_item_in(&mut tx, ctx, org_id, new).await?;
-        tx.commit().await?;
-        Ok(item)
+        self.share_item_with_files(ctx, org_id, new, &[]).await
     }
 
     /// Shares an item inside the caller's transaction.

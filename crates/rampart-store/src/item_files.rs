@@ -49,8 +49,14 @@ pub struct StoredFile {
     pub content_type: String,
 }
 
+/// The refusal of a file beyond [`MAX_FILES_PER_ITEM`].
+fn too_many_files() -> StoreError {
+    rampart_domain::Invalid::new("file", format!("an item holds at most {MAX_FILES_PER_ITEM} files")).into()
+}
+
 impl Store {
-    /// Shares an item with files attached, in one transaction.
+    /// Shares an item in a community the organisation contributes to, with
+    /// `files` (bodies already kept) attached, in one transaction.
     pub async fn share_item_with_files(
         &self,
         ctx: &ChangeContext,
@@ -58,12 +64,16 @@ impl Store {
         new: crate::NewSharedItem,
         files: &[StoredFile],
     ) -> Result<crate::SharedItem> {
-        if files.len() as i64 > MAX_FILES_PER_ITEM {
+        if new.kind.trim() == crate::SUMMARY_KIND {
+            // A summary is shared from its incident, which checks what goes.
             return Err(rampart_domain::Invalid::new(
-                "file",
-                format!("an item holds at most {MAX_FILES_PER_ITEM} files"),
+                "kind",
+                "share an incident summary from its incident (its page, or POST /api/v1/incidents/{id}/summaries)",
             )
             .into());
+        }
+        if files.len() as i64 > MAX_FILES_PER_ITEM {
+            return Err(too_many_files());
         }
         let mut tx = self.write_tx().await?;
         let item = self.share_item_in(&mut tx, ctx, org, new).await?;
@@ -80,10 +90,8 @@ impl Store {
         ctx: &ChangeContext,
         org: &str,
         item_id: &str,
-        name: &str,
-        (sha256, size, content_type): (&str, i64, &str),
+        file: &StoredFile,
     ) -> Result<ItemFile> {
-        let file = StoredFile { name: name.into(), sha256: sha256.into(), size, content_type: content_type.into() };
         let mut tx = self.write_tx().await?;
         let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shared_items WHERE id = $1 AND owner_org = $2")
             .bind(item_id)
@@ -98,13 +106,9 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         if held >= MAX_FILES_PER_ITEM {
-            return Err(rampart_domain::Invalid::new(
-                "file",
-                format!("an item holds at most {MAX_FILES_PER_ITEM} files"),
-            )
-            .into());
+            return Err(too_many_files());
         }
-        let added = attach(&mut tx, ctx, org, item_id, &file).await?;
+        let added = attach(&mut tx, ctx, org, item_id, file).await?;
         tx.commit().await?;
         Ok(added)
     }

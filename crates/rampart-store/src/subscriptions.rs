@@ -389,7 +389,7 @@ impl Store {
         objects: tokio::sync::mpsc::Receiver<std::result::Result<StixObject, ObjectError>>,
         date_added_last: Option<&str>,
     ) -> Result<ImportReport> {
-        let page = crate::subscriptions::PulledPage {
+        let page = PulledPage {
             pull_id: &pull.id,
             subscription_id: &pull.subscription_id,
             cursor: date_added_last,

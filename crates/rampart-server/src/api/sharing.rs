@@ -504,21 +504,30 @@ pub async fn add_file(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     actor.require(Permission::Edit, "attach files to shared items")?;
-    let org = &actor.0.org_id;
-    let owned = state.store.shared_item(org, &id).await?;
-    if &owned.owner_org != org {
-        return Err(Problem::not_found().into());
-    }
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let name = q.name.unwrap_or_default();
     if name.trim().is_empty() {
         return Err(Invalid::new("name", "give the file's name: ?name=report.pdf").into());
     }
-    let kept = keep_file(&state, &name, content_type, &body).await?;
     let ctx = change_context(&actor.0, &request_id);
-    let file =
-        state.store.add_item_file(&ctx, org, &id, &kept.name, (&kept.sha256, kept.size, &kept.content_type)).await?;
+    let file = attach_file(&state, &ctx, &actor.0.org_id, &id, (&name, content_type, &body)).await?;
     Ok((StatusCode::CREATED, Json(file_json(&file))).into_response())
+}
+
+/// Attaches an uploaded body to an item of `org`'s own: the item is checked
+/// first, so a refused upload keeps no body; then the body, then its record.
+pub async fn attach_file(
+    state: &AppState,
+    ctx: &rampart_store::ChangeContext,
+    org: &str,
+    item_id: &str,
+    (name, content_type, body): (&str, &str, &[u8]),
+) -> Result<rampart_store::ItemFile, Problem> {
+    if state.store.shared_item(org, item_id).await?.owner_org != org {
+        return Err(Problem::not_found());
+    }
+    let kept = keep_file(state, name, content_type, body).await?;
+    Ok(state.store.add_item_file(ctx, org, item_id, &kept).await?)
 }
 
 /// A file of an item `org` may see, as an attachment.

@@ -415,7 +415,7 @@ async fn detail_page(
         .communities_of(&org.actor.org_id)
         .await?
         .into_iter()
-        .filter(|(_, m)| m.state == "active" && m.role != rampart_domain::sharing::MemberRole::Reader)
+        .filter(|(_, m)| m.may_share())
         .map(|(c, _)| (c.id, c.name))
         .collect();
     let choices = if org.actor.can(Permission::Edit) {

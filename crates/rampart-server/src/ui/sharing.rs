@@ -268,11 +268,8 @@ pub async fn attach(
     let Some(u) = upload else {
         return Err(PageError(rampart_domain::Invalid::new("file", "choose a file with content").into()));
     };
-    let kept = crate::api::sharing::keep_file(&state, &u.name, &u.content_type, &u.bytes).await?;
     let ctx = change_context(&org, &rid);
-    state
-        .store
-        .add_item_file(&ctx, &org.actor.org_id, &id, &kept.name, (&kept.sha256, kept.size, &kept.content_type))
+    crate::api::sharing::attach_file(&state, &ctx, &org.actor.org_id, &id, (&u.name, &u.content_type, &u.bytes))
         .await?;
     Ok(Redirect::to(&format!("/sharing/items/{id}?notice=attached")).into_response())
 }

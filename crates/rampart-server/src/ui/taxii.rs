@@ -172,7 +172,7 @@ async fn page(
             own,
             communities: communities
                 .iter()
-                .filter(|(_, m)| m.state == "active" && m.role != rampart_domain::sharing::MemberRole::Reader)
+                .filter(|(_, m)| m.may_share())
                 .map(|(c, _)| (c.id.clone(), c.name.clone()))
                 .collect(),
             subscriptions,

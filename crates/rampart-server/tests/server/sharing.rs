@@ -536,6 +536,10 @@ store_test!(a_report_with_a_file_reaches_whoever_may_see_it, |store| {
         ("recipients", ""),
         ("body", "What the ISAC saw in Q3"),
     ];
+    let mut forged = fields;
+    forged[2] = ("kind", "incident-summary");
+    let refused = author.post_multipart("/sharing/items", &forged, Some(("x.pdf", "application/pdf", pdf))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "a summary is shared from its incident, not the form");
     let shared =
         author.post_multipart("/sharing/items", &fields, Some(("q3-report.pdf", "application/pdf", pdf))).await;
     assert_eq!(shared.status, StatusCode::SEE_OTHER, "{}", shared.html);

@@ -56,7 +56,10 @@ async fn populate_sharing(store: &Store, org: &str) {
     let item = store.share_item(&ctx(), org, item).await.unwrap();
     store.acknowledge_item(&ctx(), &other, &item.id).await.unwrap();
     let sha = "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f";
-    store.add_item_file(&ctx(), org, &item.id, "advisory.pdf", (sha, 10, "application/pdf")).await.unwrap();
+    store
+        .add_item_file(&ctx(), org, &item.id, &crate::item_files::kept("advisory.pdf", sha, 10, "application/pdf"))
+        .await
+        .unwrap();
     // An exact indicator (values kept) sighted by an observable of the sharer.
     let indicator = rampart_store::NewSharedItem {
         community_id: item.community_id.clone(),
