@@ -389,11 +389,7 @@ impl Store {
         objects: tokio::sync::mpsc::Receiver<std::result::Result<StixObject, ObjectError>>,
         date_added_last: Option<&str>,
     ) -> Result<ImportReport> {
-        let page = PulledPage {
-            pull_id: &pull.id,
-            subscription_id: &pull.subscription_id,
-            cursor: date_added_last,
-        };
+        let page = PulledPage { pull_id: &pull.id, subscription_id: &pull.subscription_id, cursor: date_added_last };
         self.import_objects(ctx, &pull.org_id, &pull.collection_id, objects, async { Ok(()) }, Some(page)).await
     }
 
