@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::QuantError;
-use crate::rng::{Stream, to_uniform};
+use crate::cpu::multiversion;
+use crate::rng::Stream;
 
 /// z of the 95th percentile of the standard normal: a 90% interval spans ±z.
 const Z95: f64 = 1.644_853_626_951_472_2;
@@ -248,7 +249,9 @@ impl Sampler {
                     max - ((1.0 - u) * (max - min) * (max - mode)).sqrt()
                 }
             }
-            Sampler::Pert { min, width, table } => min + width * table.quantile_of_bits((rng.next_u64() >> 32) as u32),
+            Sampler::Pert { min, width, table } => {
+                min + width * f64::from(table.quantile_of_bits((rng.next_u64() >> 32) as u32))
+            }
             Sampler::Lognormal { mu, sigma } => (mu + sigma * standard_normal(rng)).exp(),
             Sampler::Normal { mean, sd, min, max } => loop {
                 // Rejection: validation guarantees at least 0.1% acceptance.
@@ -262,35 +265,32 @@ impl Sampler {
 }
 
 impl Sampler {
-    /// Fills `out` with draws. The match is outside the loop, so each loop is
-    /// a tight, branch-free run the compiler can pipeline.
+    /// Fills `out` with draws, kept as f32 like the simulation's arrays. The
+    /// match is outside the loop, so each loop is a tight, branch-free run
+    /// the compiler can pipeline and vectorise. Inlined into its callers, so
+    /// it is compiled for whichever instruction set they are (see `cpu`).
     ///
     /// `bits` is working space for the random bits, at least as long as `out`:
     /// they are drawn first, in bulk, then turned into values, two loops
     /// without a dependency chain between iterations.
-    pub fn fill(&self, rng: &mut Stream, out: &mut [f64], bits: &mut [u64]) {
+    #[inline(always)]
+    pub fn fill(&self, rng: &mut Stream, out: &mut [f32], bits: &mut [u32]) {
         match self {
-            Sampler::Constant(v) => out.fill(*v),
-            Sampler::Uniform { min, width } => {
-                let bits = &mut bits[..out.len()];
-                rng.fill_u64(bits);
-                out.iter_mut().zip(bits.iter()).for_each(|(x, b)| *x = min + width * to_uniform(*b));
-            }
+            Sampler::Constant(v) => out.fill(*v as f32),
             Sampler::Pert { min, width, table } => {
                 // Two draws from each 64-bit number: its high and low halves.
-                let bits = &mut bits[..out.len().div_ceil(2)];
-                rng.fill_u64(bits);
-                let mut pairs = out.chunks_exact_mut(2);
-                for (pair, b) in (&mut pairs).zip(bits.iter()) {
-                    pair[0] = min + width * table.quantile_of_bits((b >> 32) as u32);
-                    pair[1] = min + width * table.quantile_of_bits(*b as u32);
-                }
-                if let [last] = pairs.into_remainder() {
-                    *last = min + width * table.quantile_of_bits((bits[bits.len() - 1] >> 32) as u32);
-                }
+                let bits = &mut bits[..out.len()];
+                rng.fill_u32(bits);
+                table.fill_scaled(*min as f32, *width as f32, bits, out);
             }
-            other => out.iter_mut().for_each(|x| *x = other.draw(rng)),
+            other => other.fill_one_by_one(rng, out),
         }
+    }
+
+    /// The distributions without a bulk form, drawn one value at a time.
+    #[inline(never)]
+    fn fill_one_by_one(&self, rng: &mut Stream, out: &mut [f32]) {
+        out.iter_mut().for_each(|x| *x = self.draw(rng) as f32);
     }
 }
 
@@ -362,39 +362,56 @@ impl PertTable {
     }
 
     pub fn new(alpha: f64, beta: f64) -> PertTable {
+        build_table(alpha, beta)
+    }
+
+    #[inline(always)]
+    fn build(alpha: f64, beta: f64) -> PertTable {
         let h = 1.0 / DENSITY_CELLS as f64;
         let (ln_x, ln_1mx) = log_grids();
-        // x^(α−1) (1−x)^(β−1) at grid point k, from the shared logarithms: one
-        // exp per point instead of two powers (portfolios build hundreds of tables).
-        // In f32: its 6e-8 precision is far below the table's own error, and
-        // the exponentials are most of the cost of building a table.
-        let density = |k: usize| f64::from((((alpha - 1.0) * ln_x[k] + (beta - 1.0) * ln_1mx[k]) as f32).exp());
-        let mut cumulative = Vec::with_capacity(DENSITY_CELLS + 1);
-        cumulative.push(0.0);
-        let mut total = 0.0;
-        let mut previous = density(1);
-        for k in 0..DENSITY_CELLS {
-            let mass = if k == 0 {
-                // ∫₀ʰ x^(α−1)(1−x)^(β−1) dx ≈ (1 − h/2)^(β−1) · h^α / α
-                (1.0 - h / 2.0).powf(beta - 1.0) * h.powf(alpha) / alpha
-            } else if k == DENSITY_CELLS - 1 {
-                (1.0 - h / 2.0).powf(alpha - 1.0) * h.powf(beta) / beta
-            } else {
-                let next = density(k + 1);
-                let m = (previous + next) * h / 2.0;
-                previous = next;
-                m
-            };
-            total += mass;
-            cumulative.push(total);
+        // x^(α−1) (1−x)^(β−1) at the inner grid points, divided by its largest
+        // value there so that no shape underflows (a common factor: the table
+        // depends only on the shape of the density).
+        let mut density = vec![0f32; DENSITY_CELLS + 1];
+        let peak = relative_densities(alpha, beta, ln_x, ln_1mx, &mut density);
+        // Cumulative mass at each grid point: trapezoids inside, the end cells
+        // in closed form (so α or β below 1 are handled).
+        let mut cumulative = vec![0.0f64; DENSITY_CELLS + 1];
+        // ∫₀ʰ x^(α−1)(1−x)^(β−1) dx ≈ (1 − h/2)^(β−1) · h^α / α, and the mirror image.
+        let first = ((beta - 1.0) * (1.0 - h / 2.0).ln() + alpha * h.ln() - alpha.ln() - peak).exp();
+        let last = ((alpha - 1.0) * (1.0 - h / 2.0).ln() + beta * h.ln() - beta.ln() - peak).exp();
+        let mut total = first;
+        cumulative[1] = total;
+        for k in 1..DENSITY_CELLS - 1 {
+            total += f64::from(density[k] + density[k + 1]) * h / 2.0;
+            cumulative[k + 1] = total;
+        }
+        total += last;
+        cumulative[DENSITY_CELLS] = total;
+        // The density cell of each probability grid point: the last cell
+        // whose cumulative mass at its start is at most the point's. Each
+        // cell marks the first point at or above its start, and the marks
+        // are carried forward: no search, whose every step would be a
+        // hard-to-predict branch.
+        let step = total / PROBABILITY_CELLS as f64;
+        let per_step = 1.0 / step;
+        let mut cell_of = vec![0u32; PROBABILITY_CELLS + 1];
+        for (k, start) in cumulative[..DENSITY_CELLS].iter().enumerate() {
+            // ⌈start / step⌉ without `ceil`, a library call before SSE4.1.
+            let position = start * per_step;
+            let below = position as usize;
+            let first = (below + usize::from((below as f64) < position)).min(PROBABILITY_CELLS);
+            cell_of[first] = k as u32;
+        }
+        let mut carried = 0;
+        for cell in cell_of.iter_mut() {
+            carried = carried.max(*cell);
+            *cell = carried;
         }
         let mut quantiles = Box::new([0f32; PROBABILITY_CELLS + 1]);
-        let mut k = 0;
         for j in 1..PROBABILITY_CELLS {
-            let target = j as f64 / PROBABILITY_CELLS as f64 * total;
-            while cumulative[k + 1] < target {
-                k += 1;
-            }
+            let target = j as f64 * step;
+            let k = cell_of[j] as usize;
             let (lo, hi) = (cumulative[k], cumulative[k + 1]);
             let frac = if hi > lo { (target - lo) / (hi - lo) } else { 0.0 };
             quantiles[j] = ((k as f64 + frac) * h) as f32;
@@ -406,15 +423,19 @@ impl PertTable {
     /// The quantile at the uniform that 32 random bits stand for: the top
     /// 12 bits pick the cell, the other 20 the position inside it (the
     /// uniform's resolution, 2^-32, is far below the table's own error).
-    /// Integer work only, no clamping: the bulk draws' inner loop, which gets
-    /// two draws from each 64-bit random number.
+    /// Integer work and f32 arithmetic only, no clamping: the bulk draws'
+    /// inner loop, which gets two draws from each 64-bit random number.
     #[inline(always)]
-    pub fn quantile_of_bits(&self, bits: u32) -> f64 {
-        let j = (bits >> 20) as usize;
-        // In f32, like the table: one conversion per draw instead of two.
-        let frac = ((bits & 0xF_FFFF) as f32 + 0.5) * (1.0 / 1_048_576.0);
-        let (lo, hi) = (self.quantiles[j], self.quantiles[j + 1]);
-        f64::from(lo + frac * (hi - lo))
+    pub fn quantile_of_bits(&self, bits: u32) -> f32 {
+        quantile_in(&self.quantiles, bits)
+    }
+
+    /// `out[i] = min + width × quantile(bits[i])`: the bulk draws' loop. The
+    /// table, the bits and `out` as separate references tell the compiler
+    /// they do not overlap, so it can vectorise.
+    #[inline(always)]
+    fn fill_scaled(&self, min: f32, width: f32, bits: &[u32], out: &mut [f32]) {
+        scale_quantiles(&self.quantiles, min, width, bits, out);
     }
 
     /// The u-quantile, u in (0, 1).
@@ -426,6 +447,67 @@ impl PertTable {
         let (lo, hi) = (f64::from(self.quantiles[j]), f64::from(self.quantiles[j + 1]));
         lo + frac * (hi - lo)
     }
+}
+
+#[inline(always)]
+fn scale_quantiles(quantiles: &[f32; PROBABILITY_CELLS + 1], min: f32, width: f32, bits: &[u32], out: &mut [f32]) {
+    for (x, b) in out.iter_mut().zip(bits) {
+        *x = min + width * quantile_in(quantiles, *b);
+    }
+}
+
+/// The quantile at the uniform that 32 random bits stand for (see
+/// [`PertTable::quantile_of_bits`]).
+#[inline(always)]
+fn quantile_in(quantiles: &[f32; PROBABILITY_CELLS + 1], bits: u32) -> f32 {
+    let j = (bits >> 20) as usize;
+    // Through i32: the signed conversion is one vector instruction.
+    let frac = ((bits & 0xF_FFFF) as i32 as f32 + 0.5) * (1.0 / 1_048_576.0);
+    let (lo, hi) = (quantiles[j], quantiles[j + 1]);
+    lo + frac * (hi - lo)
+}
+
+/// Fills `density[1..DENSITY_CELLS]` with the Beta(α, β) density's shape at
+/// the inner grid points, divided by its largest value there (also divided
+/// out of the end cells' masses); returns the logarithm of that largest value.
+#[inline(always)]
+fn relative_densities(alpha: f64, beta: f64, ln_x: &[f64], ln_1mx: &[f64], density: &mut [f32]) -> f64 {
+    let inner = 1..DENSITY_CELLS;
+    for ((d, lx), l1x) in density[inner.clone()].iter_mut().zip(&ln_x[inner.clone()]).zip(&ln_1mx[inner.clone()]) {
+        *d = ((alpha - 1.0) * lx + (beta - 1.0) * l1x) as f32;
+    }
+    let peak = density[inner.clone()].iter().fold(f32::NEG_INFINITY, |m, &d| m.max(d));
+    // In f32, with an exponential of our own that vectorises: its 1e-7
+    // precision is far below the table's own error, and the exponentials are
+    // most of the cost of building a table (portfolios build hundreds).
+    density[inner].iter_mut().for_each(|d| *d = exp_f32(*d - peak));
+    f64::from(peak)
+}
+
+multiversion!(fn build_table(alpha: f64, beta: f64) -> PertTable = PertTable::build);
+
+/// e^x for x ≤ 0 in f32 arithmetic, relative error about 2e-7; 0 below −87
+/// (where f32 stops being normal). Branch-free, so a loop of it is vector code.
+#[inline(always)]
+fn exp_f32(x: f32) -> f32 {
+    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    // ln 2 in two parts (Cody and Waite): n · LN2_HI is exact for the n here.
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Adding and taking away 1.5 · 2^23 rounds to the nearest integer.
+    const ROUND: f32 = 12_582_912.0;
+    let clamped = if x < -87.0 { -87.0 } else { x };
+    // e^x = 2^n · e^r with |r| ≤ ln 2 / 2.
+    let rounded = clamped * LOG2_E + ROUND;
+    let n = rounded - ROUND;
+    let r = (clamped - n * LN2_HI) - n * LN2_LO;
+    // Taylor to the sixth power: the seventh term is below 1.2e-7 of e^r.
+    let p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    // n as an integer from the rounded sum's low bits (no float conversion,
+    // whose saturation checks would not vectorise), then 2^n from its exponent.
+    let n_int = rounded.to_bits() as i32 - ROUND.to_bits() as i32;
+    let scale = f32::from_bits(((n_int + 127) as u32) << 23);
+    if x < -87.0 { 0.0 } else { p * scale }
 }
 
 /// A Poisson variate with mean `lambda`: inversion for small means, Hörmann's
@@ -536,6 +618,29 @@ mod tests {
         for u in [0.1, 0.3, 0.5, 0.9] {
             assert!((u_shaped.quantile(u) - arcsine(u)).abs() < 1e-3, "u={u}");
         }
+    }
+
+    #[test]
+    fn the_tables_exponential_is_accurate() {
+        for i in 0..=8700 {
+            let x = -(i as f32) / 100.0;
+            let exact = f64::from(x).exp();
+            let relative = (f64::from(exp_f32(x)) - exact).abs() / exact;
+            assert!(relative < 3e-7, "e^{x}: {} vs {exact}", exp_f32(x));
+        }
+        assert_eq!(exp_f32(0.0), 1.0);
+        assert_eq!(exp_f32(-90.0), 0.0);
+    }
+
+    #[test]
+    fn very_peaked_shapes_do_not_underflow() {
+        // γ = 100 with the mode in the middle: the density's shape peaks at
+        // 0.5^100 of its x^(α−1) scale, far below f32's range unless rescaled.
+        let table = PertTable::new(51.0, 51.0);
+        assert!((table.quantile(0.5) - 0.5).abs() < 1e-4);
+        let spread = table.quantile(0.95) - table.quantile(0.05);
+        // Beta(51, 51): standard deviation 0.0495, so a 90% interval of about 0.163.
+        assert!((spread - 0.1628).abs() < 2e-3, "{spread}");
     }
 
     #[test]

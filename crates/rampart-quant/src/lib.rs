@@ -11,12 +11,15 @@
 //! with the iteration count, not with the number of scenarios. It does no I/O.
 
 pub mod chart;
+mod cpu;
 pub mod dist;
 mod engine;
 pub mod rng;
 pub mod spec;
 mod stats;
 
+#[doc(hidden)]
+pub use cpu::with_baseline_only;
 pub use dist::{Distribution, PertShape, Quantity};
 pub use engine::{ControlEffect, ControlTarget, Model, RunResult, ScenarioResult, ToleranceCheck, run};
 pub use spec::ModelSpec;

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cpu::multiversion;
+
 /// Bins of the histogram and points of the loss exceedance curve.
 const BINS: usize = 50;
 /// The histogram and curve span the samples up to this percentile.
@@ -43,10 +45,27 @@ pub fn percentile_key(p: f64) -> String {
 /// A simulated value: scenario losses are kept as f32, portfolio sums as f64.
 pub trait Sample: Copy + Send + Sync + 'static {
     fn value(self) -> f64;
-    /// A u64 whose unsigned order is the numeric order of the value (finite
-    /// values); its top bits pick the radix bucket.
-    fn order_key(self) -> u64;
+    /// The radix bucket: the top [`BUCKET_BITS`] bits of the value's f32 order
+    /// key (sign, exponent and seven mantissa bits, so a bucket spans 1/128
+    /// of an octave). Buckets are in the order of the values they hold.
+    fn bucket(self) -> usize;
     fn total_cmp(&self, other: &Self) -> std::cmp::Ordering;
+}
+
+/// A u32 whose unsigned order is the numeric order of the (non-NaN) f32.
+#[inline(always)]
+fn order_key(x: f32) -> u32 {
+    let bits = x.to_bits();
+    // Negative: flip every bit; positive: set the sign bit. Branch-free: the
+    // mask is all ones for a negative number, the sign bit alone otherwise.
+    bits ^ (((bits as i32 >> 31) as u32) | (1 << 31))
+}
+
+/// The smallest value of a bucket: [`order_key`] undone.
+fn bucket_start(bucket: usize) -> f64 {
+    let key = (bucket as u32) << (32 - BUCKET_BITS);
+    let bits = if key & (1 << 31) != 0 { key ^ (1 << 31) } else { !key };
+    f64::from(f32::from_bits(bits))
 }
 
 impl Sample for f64 {
@@ -55,12 +74,11 @@ impl Sample for f64 {
         self
     }
 
+    /// Rounding to f32 keeps the order (it is monotonic), so buckets of f64
+    /// values are as ordered as their values.
     #[inline(always)]
-    fn order_key(self) -> u64 {
-        let bits = self.to_bits();
-        // Negative: flip every bit; positive: set the sign bit. Branch-free: the
-        // mask is all ones for a negative number, the sign bit alone otherwise.
-        bits ^ (((bits as i64 >> 63) as u64) | (1 << 63))
+    fn bucket(self) -> usize {
+        (self as f32).bucket()
     }
 
     fn total_cmp(&self, other: &Self) -> std::cmp::Ordering {
@@ -75,9 +93,8 @@ impl Sample for f32 {
     }
 
     #[inline(always)]
-    fn order_key(self) -> u64 {
-        let bits = self.to_bits();
-        u64::from(bits ^ (((bits as i32 >> 31) as u32) | (1 << 31))) << 32
+    fn bucket(self) -> usize {
+        (order_key(self) >> (32 - BUCKET_BITS)) as usize
     }
 
     fn total_cmp(&self, other: &Self) -> std::cmp::Ordering {
@@ -119,46 +136,94 @@ struct BlockMoments {
 }
 
 /// What the first pass learns: moments per block (keyed by the block's
-/// position, so they combine in the same order whichever thread made them)
-/// and the radix bucket counts.
+/// position, so they combine in the same order whichever thread made them),
+/// the extremes, and the radix bucket counts.
 #[derive(Debug)]
 pub(crate) struct Tally {
     blocks: Vec<(usize, BlockMoments)>,
-    buckets: Vec<u32>,
+    /// Taken only when the tally is dropped (see [`Tally::counts`]).
+    buckets: Option<Box<[u32; BUCKETS]>>,
+    min: f64,
+    max: f64,
 }
 
-/// Bits of the order key that pick a bucket in the first pass: sign, exponent
-/// and four mantissa bits, so a bucket spans a sixteenth of an octave and the
-/// buckets holding the wanted ranks stay small. (Two mantissa bits made the
-/// tables smaller but the gathered buckets four times larger: slower.)
-const BUCKET_SHIFT: u32 = 64 - 16;
+/// Bits of a radix bucket (see [`Sample::bucket`]): fine enough that the
+/// buckets holding the wanted ranks stay small (a few hundred samples of a
+/// hundred thousand), coarse enough that the table is walked in microseconds.
+const BUCKET_BITS: u32 = 16;
+const BUCKETS: usize = 1 << BUCKET_BITS;
+
+/// A fixed-size table, so indexing by a bucket needs no bounds check.
+fn table<T: Copy>(value: T) -> Box<[T; BUCKETS]> {
+    vec![value; BUCKETS].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("BUCKETS long"))
+}
+
+/// Zeroed bucket tables of finished tallies, for the next ones: a table is
+/// 256 KiB, which the allocator would map, fault in and unmap again for
+/// every scenario of a portfolio.
+static SPARE_TABLES: std::sync::Mutex<Vec<Box<[u32; BUCKETS]>>> = std::sync::Mutex::new(Vec::new());
+/// Enough for every thread's tally and the merged one.
+const SPARE_TABLES_KEPT: usize = 8;
 
 impl Tally {
     pub(crate) fn new() -> Tally {
-        Tally { blocks: Vec::new(), buckets: vec![0u32; 1 << (64 - BUCKET_SHIFT)] }
+        let spare = SPARE_TABLES.lock().ok().and_then(|mut spare| spare.pop());
+        Tally {
+            blocks: Vec::new(),
+            buckets: Some(spare.unwrap_or_else(|| table(0))),
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Samples per bucket.
+    fn counts(&self) -> &[u32; BUCKETS] {
+        self.buckets.as_deref().expect("a tally keeps its table until dropped")
+    }
+
+    fn counts_mut(&mut self) -> &mut [u32; BUCKETS] {
+        self.buckets.as_deref_mut().expect("a tally keeps its table until dropped")
+    }
+
+    /// The buckets that may be counted: those from the minimum's to the maximum's.
+    fn occupied(&self) -> std::ops::Range<usize> {
+        if self.min <= self.max { self.min.bucket()..self.max.bucket() + 1 } else { 0..0 }
     }
 
     /// Counts one block (the block at `position` of the whole sample).
+    /// Inlined, so it is compiled for the instruction set of its caller.
+    #[inline(always)]
     pub(crate) fn add_block<S: Sample>(&mut self, position: usize, block: &[S]) {
         let Some(first) = block.first() else { return };
         let shift = first.value();
         // Four running sums each: one would wait on the previous addition.
         let (mut sum, mut squares) = ([0.0f64; 4], [0.0f64; 4]);
+        let (mut low, mut high) = ([shift; 4], [shift; 4]);
+        let buckets = self.counts_mut();
         let mut quads = block.chunks_exact(4);
         for q in &mut quads {
             for lane in 0..4 {
-                let d = q[lane].value() - shift;
+                let x = q[lane].value();
+                let d = x - shift;
                 sum[lane] += d;
                 squares[lane] += d * d;
-                self.buckets[(q[lane].order_key() >> BUCKET_SHIFT) as usize] += 1;
+                // Comparisons rather than f64::min/max, whose NaN rules cost
+                // three instructions (losses are never NaN).
+                low[lane] = if x < low[lane] { x } else { low[lane] };
+                high[lane] = if x > high[lane] { x } else { high[lane] };
+                buckets[q[lane].bucket()] += 1;
             }
         }
         for &x in quads.remainder() {
             let d = x.value() - shift;
             sum[0] += d;
             squares[0] += d * d;
-            self.buckets[(x.order_key() >> BUCKET_SHIFT) as usize] += 1;
+            low[0] = low[0].min(x.value());
+            high[0] = high[0].max(x.value());
+            buckets[x.bucket()] += 1;
         }
+        self.min = low.into_iter().fold(self.min, f64::min);
+        self.max = high.into_iter().fold(self.max, f64::max);
         let n = block.len() as f64;
         let (sum, squares) =
             ((sum[0] + sum[1]) + (sum[2] + sum[3]), (squares[0] + squares[1]) + (squares[2] + squares[3]));
@@ -166,9 +231,13 @@ impl Tally {
     }
 
     /// Adds another part's tally.
-    pub(crate) fn merge(&mut self, other: Tally) {
-        self.blocks.extend(other.blocks);
-        self.buckets.iter_mut().zip(&other.buckets).for_each(|(a, b)| *a += b);
+    pub(crate) fn merge(&mut self, mut other: Tally) {
+        self.blocks.append(&mut other.blocks);
+        let occupied = other.occupied();
+        let theirs = &other.counts()[occupied.clone()];
+        self.counts_mut()[occupied].iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
     }
 
     /// Mean and sample standard deviation: the blocks combined in position
@@ -190,14 +259,35 @@ impl Tally {
     }
 }
 
+impl Drop for Tally {
+    /// Hands the table back zeroed (only the occupied part needs it).
+    fn drop(&mut self) {
+        let occupied = self.occupied();
+        if let Some(mut table) = self.buckets.take()
+            && let Ok(mut spare) = SPARE_TABLES.lock()
+            && spare.len() < SPARE_TABLES_KEPT
+        {
+            table[occupied].fill(0);
+            spare.push(table);
+        }
+    }
+}
+
+#[inline(always)]
+fn tally_part_impl<S: Sample>(tally: &mut Tally, start: usize, part: &[S]) {
+    for (i, block) in part.chunks(SUM_BLOCK).enumerate() {
+        tally.add_block(start + i * SUM_BLOCK, block);
+    }
+}
+
+multiversion!(fn tally_part<S: Sample>(tally: &mut Tally, start: usize, part: &[S]) = tally_part_impl);
+
 /// Summarises `samples`, each pass split over `threads` threads. The result
 /// is the same whatever the thread count.
 pub fn summarize_on<S: Sample>(samples: &[S], percentiles: &[f64], threads: usize) -> Summary {
     let parts = on_parts(samples, threads, |start, part| {
         let mut tally = Tally::new();
-        for (i, block) in part.chunks(SUM_BLOCK).enumerate() {
-            tally.add_block(start + i * SUM_BLOCK, block);
-        }
+        tally_part(&mut tally, start, part);
         tally
     });
     let tally = parts
@@ -212,6 +302,14 @@ pub fn summarize_on<S: Sample>(samples: &[S], percentiles: &[f64], threads: usiz
 
 /// Summarises `samples` whose first pass is already done (the simulation
 /// tallies each chunk while it is still in the cache).
+///
+/// The bucket counts of the first pass say, before looking at a sample
+/// again, which radix buckets hold the wanted ranks and the histogram's
+/// edges. The second and last pass gathers the samples of those buckets;
+/// each rank is then selected inside its bucket, and each edge's count is
+/// the samples of lower buckets plus those of its own bucket up to the edge.
+/// Two linear passes in all, instead of a sort, a selection over the whole
+/// sample per rank, or a histogram bin computed per sample.
 pub(crate) fn summarize_tallied<S: Sample>(
     samples: &[S],
     mut tally: Tally,
@@ -221,17 +319,71 @@ pub(crate) fn summarize_tallied<S: Sample>(
     let n = samples.len();
     let nf = n as f64;
     let (mean, stdev) = tally.moments();
-    let buckets = tally.buckets;
+    let (min, max) = (tally.min, tally.max);
+    let buckets = tally.counts();
 
-    // Every order statistic needed, by radix selection: the two around each
-    // percentile (and p99.9, where the histogram ends), and the extremes.
-    let mut requests: Vec<f64> = percentiles.to_vec();
-    requests.push(RANGE_PERCENTILE);
-    let positions: Vec<f64> = requests.iter().map(|p| p / 100.0 * (nf - 1.0)).collect();
-    let mut ranks: Vec<usize> = vec![0, n - 1];
-    ranks.extend(positions.iter().flat_map(|pos| [pos.floor() as usize, (pos.floor() as usize + 1).min(n - 1)]));
-    let order = select_ranks(samples, &buckets, ranks, threads);
-    let (min, max) = (order[&0], order[&(n - 1)]);
+    // The order statistics each percentile interpolates between.
+    let positions: Vec<f64> = percentiles.iter().map(|p| p / 100.0 * (nf - 1.0)).collect();
+    let mut ranks: Vec<usize> =
+        positions.iter().flat_map(|pos| [pos.floor() as usize, (pos.floor() as usize + 1).min(n - 1)]).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let located = locate(buckets, &ranks);
+    // Heavy tails would squeeze every bin but one into the first few: bins
+    // span [min, the end of the bucket holding p99.9] evenly (known from the
+    // counts alone), and the last one also holds the rest of the tail.
+    let tail_rank = ((RANGE_PERCENTILE / 100.0 * (nf - 1.0)).floor() as usize + 1).min(n - 1);
+    let (tail_bucket, _) = locate(buckets, &[tail_rank])[0];
+    let upper = if tail_bucket + 1 < BUCKETS { bucket_start(tail_bucket + 1) } else { f64::INFINITY };
+    let upper = upper.min(max);
+    let width = if upper > min { (upper - min) / BINS as f64 } else { 1.0 };
+    // The inner edges between bins, each with its bucket and the samples below that bucket.
+    let edges: Vec<f64> = (1..BINS).map(|i| min + i as f64 * width).collect();
+    let edge_buckets: Vec<usize> = edges.iter().map(|e| e.bucket()).collect();
+    let below_edges = counts_below(buckets, &edge_buckets);
+
+    // Dense bucket → slot map: the pass is a lookup per sample. At most 200
+    // ranks (100 percentiles) and 49 edges fit the u8 slots below NONE.
+    let mut slot_of = table(NONE);
+    let mut sizes = Vec::new();
+    for &bucket in located.iter().map(|(bucket, _)| bucket).chain(&edge_buckets) {
+        if slot_of[bucket] == NONE {
+            slot_of[bucket] = sizes.len() as u8;
+            sizes.push(buckets[bucket] as usize);
+        }
+    }
+    let pass = Gather { slot_of: &slot_of, sizes: &sizes };
+    let mut gathered: Vec<Vec<S>> = sizes.iter().map(|&size| Vec::with_capacity(size)).collect();
+    for found in on_parts(samples, threads, |_, part| gather(&pass, part)) {
+        gathered.iter_mut().zip(found).for_each(|(all, some)| all.extend(some));
+    }
+
+    // Samples at or below each inner edge, then per bin; the edges come
+    // before the selections, which reorder the buckets they work in.
+    let at_or_below: Vec<u64> = edges
+        .iter()
+        .zip(edge_buckets.iter().zip(&below_edges))
+        .map(|(&edge, (&bucket, &below))| {
+            let within = gathered[slot_of[bucket] as usize].iter().filter(|x| x.value() <= edge).count();
+            (below + within) as u64
+        })
+        .collect();
+    let mut counts = Vec::with_capacity(BINS);
+    let mut previous = 0;
+    for &cumulative in at_or_below.iter().chain([n as u64].iter()) {
+        counts.push(cumulative - previous);
+        previous = cumulative;
+    }
+    // Each rank by selection inside its bucket (no full sort).
+    let order: BTreeMap<usize, f64> = ranks
+        .iter()
+        .zip(&located)
+        .map(|(&rank, &(bucket, below))| {
+            let list = &mut gathered[slot_of[bucket] as usize];
+            let (_, value, _) = list.select_nth_unstable_by(rank - below, S::total_cmp);
+            (rank, value.value())
+        })
+        .collect();
     let interpolated = |position: f64| {
         let k = position.floor() as usize;
         let (lower, upper) = (order[&k], order[&(k + 1).min(n - 1)]);
@@ -239,42 +391,13 @@ pub(crate) fn summarize_tallied<S: Sample>(
     };
     let found: BTreeMap<String, f64> =
         percentiles.iter().zip(&positions).map(|(p, pos)| (percentile_key(*p), interpolated(*pos))).collect();
-    // Heavy tails would squeeze every bin but one into the first few: bins
-    // span [min, p99.9] evenly and the last one also holds the rest of the tail.
-    let upper = interpolated(positions[positions.len() - 1]);
-    let width = if upper > min { (upper - min) / BINS as f64 } else { 1.0 };
-    let per_width = 1.0 / width;
-    let mut counts = [0u64; BINS];
-    for part in on_parts(samples, threads, |_, part| {
-        // Four interleaved tallies: runs of samples in one bin would otherwise
-        // wait on each other's increments.
-        let mut tallies = [[0u32; BINS]; 4];
-        // Clamped as a float, converted through i32: the cheapest conversion.
-        let bin = |x: S| ((x.value() - min) * per_width).min((BINS - 1) as f64) as i32 as usize;
-        let mut quads = part.chunks_exact(4);
-        for q in &mut quads {
-            tallies[0][bin(q[0])] += 1;
-            tallies[1][bin(q[1])] += 1;
-            tallies[2][bin(q[2])] += 1;
-            tallies[3][bin(q[3])] += 1;
-        }
-        for &x in quads.remainder() {
-            tallies[0][bin(x)] += 1;
-        }
-        let mut counts = [0u64; BINS];
-        for t in &tallies {
-            counts.iter_mut().zip(t).for_each(|(c, n)| *c += u64::from(*n));
-        }
-        counts
-    }) {
-        counts.iter_mut().zip(part).for_each(|(a, b)| *a += b);
-    }
+    // Bin i holds (from, to], the first also its lower edge, the minimum.
     let histogram: Vec<Bin> = counts
         .iter()
         .enumerate()
         .map(|(i, &count)| Bin {
-            from: min + i as f64 * width,
-            to: if i == BINS - 1 { max } else { min + (i + 1) as f64 * width },
+            from: if i == 0 { min } else { edges[i - 1] },
+            to: if i == BINS - 1 { max } else { edges[i] },
             count,
         })
         .collect();
@@ -288,66 +411,117 @@ pub(crate) fn summarize_tallied<S: Sample>(
     Summary { mean, stdev, min, max, percentiles: found, histogram, loss_exceedance }
 }
 
-/// The samples at the given ranks (0: the smallest) by radix selection.
-///
-/// The first pass counted samples per bucket of the top bits of their order
-/// key (`buckets`); a second pass gathers only the buckets holding the wanted
-/// ranks, and each rank is selected inside its bucket. Two linear passes
-/// instead of a sort, or of a selection over the whole sample per rank.
-fn select_ranks<S: Sample>(
-    samples: &[S],
-    buckets: &[u32],
-    mut ranks: Vec<usize>,
-    threads: usize,
-) -> BTreeMap<usize, f64> {
-    ranks.sort_unstable();
-    ranks.dedup();
-    // For each rank: its bucket, and how many samples lie in lower buckets.
-    let mut located: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+/// Not a slot: the sample's bucket holds nothing wanted.
+const NONE: u8 = u8::MAX;
+
+/// Buckets summed at once while walking the table: most of it is empty, or
+/// below the next wanted place.
+const STRIDE: usize = 64;
+
+/// The sum of `buckets[from..from + STRIDE]`, or None past the table's end
+/// or off a stride boundary.
+fn stride_sum(buckets: &[u32; BUCKETS], from: usize) -> Option<usize> {
+    (from.is_multiple_of(STRIDE) && from + STRIDE <= BUCKETS)
+        .then(|| buckets[from..from + STRIDE].iter().map(|&c| c as usize).sum())
+}
+
+/// For each of the sorted `ranks`: the bucket holding it, and how many
+/// samples lie in lower buckets.
+fn locate(buckets: &[u32; BUCKETS], ranks: &[usize]) -> Vec<(usize, usize)> {
     let (mut bucket, mut below) = (0usize, 0usize);
-    for &rank in &ranks {
-        while below + buckets[bucket] as usize <= rank {
-            below += buckets[bucket] as usize;
-            bucket += 1;
-        }
-        located.insert(rank, (bucket, below));
-    }
-    // Dense bucket → slot map: the second pass is a lookup per sample. At
-    // most 204 ranks (100 percentiles, p99.9, the extremes) fit the u8 slots
-    // below NONE.
-    const NONE: u8 = u8::MAX;
-    let mut slot_of = vec![NONE; buckets.len()];
-    let mut slots = 0usize;
-    for &(bucket, _) in located.values() {
-        if slot_of[bucket] == NONE {
-            slot_of[bucket] = slots as u8;
-            slots += 1;
-        }
-    }
-    let mut gathered: Vec<Vec<S>> = vec![Vec::new(); slots];
-    for part in on_parts(samples, threads, |_, part| {
-        let mut found: Vec<Vec<S>> = vec![Vec::new(); slots];
-        for &x in part {
-            let slot = slot_of[(x.order_key() >> BUCKET_SHIFT) as usize];
-            if slot != NONE {
-                found[slot as usize].push(x);
+    ranks
+        .iter()
+        .map(|&rank| {
+            loop {
+                if let Some(stride) = stride_sum(buckets, bucket)
+                    && below + stride <= rank
+                {
+                    below += stride;
+                    bucket += STRIDE;
+                    continue;
+                }
+                let count = buckets[bucket] as usize;
+                if below + count > rank {
+                    break;
+                }
+                below += count;
+                bucket += 1;
             }
-        }
-        found
-    }) {
-        gathered.iter_mut().zip(part).for_each(|(all, some)| all.extend(some));
-    }
-    // Each rank by selection inside its bucket (a bucket near the median can
-    // hold tens of thousands of samples: no full sort).
-    located
-        .into_iter()
-        .map(|(rank, (bucket, below))| {
-            let list = &mut gathered[slot_of[bucket] as usize];
-            let (_, value, _) = list.select_nth_unstable_by(rank - below, S::total_cmp);
-            (rank, value.value())
+            (bucket, below)
         })
         .collect()
 }
+
+/// For each of the ascending `targets`: how many samples lie in lower buckets.
+fn counts_below(buckets: &[u32; BUCKETS], targets: &[usize]) -> Vec<usize> {
+    let (mut bucket, mut below) = (0usize, 0usize);
+    targets
+        .iter()
+        .map(|&target| {
+            while bucket < target {
+                match stride_sum(buckets, bucket) {
+                    Some(stride) if bucket + STRIDE <= target => {
+                        below += stride;
+                        bucket += STRIDE;
+                    }
+                    _ => {
+                        below += buckets[bucket] as usize;
+                        bucket += 1;
+                    }
+                }
+            }
+            below
+        })
+        .collect()
+}
+
+/// What the second pass needs to know.
+struct Gather<'a> {
+    slot_of: &'a [u8; BUCKETS],
+    /// Samples in each slot's bucket, over the whole sample: room enough for any part.
+    sizes: &'a [usize],
+}
+
+/// One part's samples in each wanted bucket.
+#[inline(always)]
+fn gather_impl<S: Sample>(pass: &Gather, part: &[S]) -> Vec<Vec<S>> {
+    let Gather { slot_of, sizes } = *pass;
+    let Some(&first) = part.first() else { return vec![Vec::new(); sizes.len()] };
+    // One array with each slot's room in turn, and a cursor per slot. A
+    // branch per sample, but a well-predicted one: the wanted buckets hold
+    // a few percent of the samples. (Writing every sample, the unwanted onto
+    // a spare place, chains each store to the last through that cursor.)
+    let mut starts = Vec::with_capacity(sizes.len());
+    let mut end = 0;
+    for size in sizes {
+        starts.push(end);
+        end += size;
+    }
+    let mut flat = vec![first; end];
+    let mut cursor = starts.clone();
+    let mut keep = |x: S, bucket: usize| {
+        let slot = slot_of[bucket];
+        if slot != NONE {
+            let at = &mut cursor[usize::from(slot)];
+            flat[*at] = x;
+            *at += 1;
+        }
+    };
+    // Buckets eight at a time first: that part is vector code.
+    let mut eights = part.chunks_exact(8);
+    for eight in &mut eights {
+        let buckets: [usize; 8] = std::array::from_fn(|i| eight[i].bucket());
+        for (&x, bucket) in eight.iter().zip(buckets) {
+            keep(x, bucket);
+        }
+    }
+    for &x in eights.remainder() {
+        keep(x, x.bucket());
+    }
+    starts.iter().zip(&cursor).map(|(&start, &end)| flat[start..end].to_vec()).collect()
+}
+
+multiversion!(fn gather<S: Sample>(pass: &Gather, part: &[S]) -> Vec<Vec<S>> = gather_impl);
 
 /// The share of `samples` above `loss`.
 pub fn exceedance<S: Sample>(samples: &[S], loss: f64) -> f64 {

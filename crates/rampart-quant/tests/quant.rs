@@ -70,6 +70,49 @@ fn one_and_two_threads_give_identical_results() {
 }
 
 #[test]
+fn the_vector_and_baseline_compilations_agree_bit_for_bit() {
+    // Both modes, contact frequency, threat capability against resistance,
+    // several forms of loss with secondary effects, and a control: every
+    // loop that has an AVX2 compilation. (Without AVX2 both runs take the
+    // baseline and agree trivially.)
+    let mut spec = reference(Mode::Pyfair, 100_003);
+    let mut other = spec.scenarios[0].clone();
+    other.name = "other".into();
+    other.tef = None;
+    other.contact_frequency = pert(2.0, 8.0, 30.0, PertShape::Modified);
+    other.probability_of_action = uniform(0.2, 0.5);
+    other.vulnerability = None;
+    other.threat_capability = pert(0.2, 0.5, 0.9, PertShape::Modified);
+    other.resistance_strength = pert(0.3, 0.6, 0.8, PertShape::Modified);
+    other.loss_magnitude = None;
+    other.primary_loss = Some(rampart_quant::spec::PrimaryLossSpec {
+        productivity: pert(1_000.0, 5_000.0, 40_000.0, PertShape::Modified),
+        response: constant(2_000.0),
+        ..Default::default()
+    });
+    other.secondary_loss = Some(rampart_quant::spec::SecondaryLossSpec {
+        frequency: uniform(0.1, 0.4).unwrap(),
+        magnitude: pert(10_000.0, 50_000.0, 300_000.0, PertShape::Modified).unwrap(),
+    });
+    other.controls = vec![rampart_quant::spec::ControlSpec {
+        name: "MFA".into(),
+        cost: 10_000.0,
+        reduces: rampart_quant::ControlTarget::Vulnerability,
+        by: uniform(0.3, 0.6).unwrap(),
+    }];
+    spec.scenarios.push(other);
+    for mode in [Mode::Pyfair, Mode::Aggregate] {
+        spec.mode = mode;
+        let model = spec.to_model().unwrap();
+        for threads in [1, 2] {
+            let vector = run(&model, threads);
+            let baseline = rampart_quant::with_baseline_only(|| run(&model, threads));
+            assert_eq!(vector, baseline, "{mode:?} on {threads} thread(s)");
+        }
+    }
+}
+
+#[test]
 fn a_stored_result_reads_back_unchanged() {
     let result = run(&reference(Mode::Pyfair, 10_000).to_model().unwrap(), 1);
     let text = serde_json::to_string(&result).unwrap();
@@ -120,13 +163,13 @@ fn the_portfolio_adds_scenarios_year_by_year() {
     second.name = "second".into();
     second.tef = constant(2.0);
     spec.scenarios.push(second);
-    spec.tolerance = vec![[1_000_000.0, 0.5], [5_000_000.0, 0.0]];
+    spec.tolerance = vec![[1_000_000.0, 0.5], [3_000_000.0, 0.0]];
     let result = run(&spec.to_model().unwrap(), 2);
     let sum: f64 = result.scenarios.iter().map(|s| s.summary.mean).sum();
     assert!((result.portfolio.mean - sum).abs() < 1e-6 * sum);
     assert!(result.portfolio.max >= result.scenarios[0].summary.max);
     assert!(result.tolerance[0].within, "{:?}", result.tolerance[0]);
-    assert!(!result.tolerance[1].within, "some year exceeds 5M: {:?}", result.tolerance[1]);
+    assert!(!result.tolerance[1].within, "some year exceeds 3M: {:?}", result.tolerance[1]);
 }
 
 #[test]
