@@ -8,7 +8,7 @@ use crate::cpu::multiversion;
 
 /// Bins of the histogram and points of the loss exceedance curve.
 const BINS: usize = 50;
-/// The histogram and curve span the samples up to this percentile.
+/// The histogram and curve span the samples up to just past this percentile.
 const RANGE_PERCENTILE: f64 = 99.9;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,6 +145,10 @@ pub(crate) struct Tally {
     buckets: Option<Box<[u32; BUCKETS]>>,
     min: f64,
     max: f64,
+    /// Samples exactly 0: years without a loss event, common in aggregate
+    /// mode. When 0 is the minimum they are the lowest ranks, known without
+    /// gathering their bucket (which would be a large share of the sample).
+    zeros: usize,
 }
 
 /// Bits of a radix bucket (see [`Sample::bucket`]): fine enough that the
@@ -173,6 +177,7 @@ impl Tally {
             buckets: Some(spare.unwrap_or_else(|| table(0))),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            zeros: 0,
         }
     }
 
@@ -199,6 +204,7 @@ impl Tally {
         // Four running sums each: one would wait on the previous addition.
         let (mut sum, mut squares) = ([0.0f64; 4], [0.0f64; 4]);
         let (mut low, mut high) = ([shift; 4], [shift; 4]);
+        let mut zeros = [0usize; 4];
         let buckets = self.counts_mut();
         let mut quads = block.chunks_exact(4);
         for q in &mut quads {
@@ -211,6 +217,7 @@ impl Tally {
                 // three instructions (losses are never NaN).
                 low[lane] = if x < low[lane] { x } else { low[lane] };
                 high[lane] = if x > high[lane] { x } else { high[lane] };
+                zeros[lane] += usize::from(x == 0.0);
                 buckets[q[lane].bucket()] += 1;
             }
         }
@@ -220,10 +227,12 @@ impl Tally {
             squares[0] += d * d;
             low[0] = low[0].min(x.value());
             high[0] = high[0].max(x.value());
+            zeros[0] += usize::from(x.value() == 0.0);
             buckets[x.bucket()] += 1;
         }
         self.min = low.into_iter().fold(self.min, f64::min);
         self.max = high.into_iter().fold(self.max, f64::max);
+        self.zeros += zeros.iter().sum::<usize>();
         let n = block.len() as f64;
         let (sum, squares) =
             ((sum[0] + sum[1]) + (sum[2] + sum[3]), (squares[0] + squares[1]) + (squares[2] + squares[3]));
@@ -238,6 +247,7 @@ impl Tally {
         self.counts_mut()[occupied].iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
+        self.zeros += other.zeros;
     }
 
     /// Mean and sample standard deviation: the blocks combined in position
@@ -329,6 +339,8 @@ pub(crate) fn summarize_tallied<S: Sample>(
     ranks.sort_unstable();
     ranks.dedup();
     let located = locate(buckets, &ranks);
+    // Ranks answered without gathering: zeros below everything else.
+    let zero_ranks = if min == 0.0 { tally.zeros } else { 0 };
     // Heavy tails would squeeze every bin but one into the first few: bins
     // span [min, the end of the bucket holding p99.9] evenly (known from the
     // counts alone), and the last one also holds the rest of the tail.
@@ -346,7 +358,8 @@ pub(crate) fn summarize_tallied<S: Sample>(
     // ranks (100 percentiles) and 49 edges fit the u8 slots below NONE.
     let mut slot_of = table(NONE);
     let mut sizes = Vec::new();
-    for &bucket in located.iter().map(|(bucket, _)| bucket).chain(&edge_buckets) {
+    let gathered_ranks = ranks.iter().zip(&located).filter(|(rank, _)| **rank >= zero_ranks);
+    for &bucket in gathered_ranks.map(|(_, (bucket, _))| bucket).chain(&edge_buckets) {
         if slot_of[bucket] == NONE {
             slot_of[bucket] = sizes.len() as u8;
             sizes.push(buckets[bucket] as usize);
@@ -379,6 +392,9 @@ pub(crate) fn summarize_tallied<S: Sample>(
         .iter()
         .zip(&located)
         .map(|(&rank, &(bucket, below))| {
+            if rank < zero_ranks {
+                return (rank, 0.0);
+            }
             let list = &mut gathered[slot_of[bucket] as usize];
             let (_, value, _) = list.select_nth_unstable_by(rank - below, S::total_cmp);
             (rank, value.value())
