@@ -242,8 +242,8 @@ impl Compiled {
     }
 
     /// Turns loss event frequencies into annual losses, in place: a Poisson
-    /// number of events per year, each with its own magnitude. Scalar work
-    /// that does not gain from vector instructions, so kept out of line.
+    /// number of events per year, each with its own magnitude, drawn one
+    /// event at a time (scalar work: kept out of the vector compilations).
     #[inline(never)]
     fn aggregate(&self, rng: &mut Stream, values: &mut [f32]) {
         for v in values {
