@@ -338,21 +338,23 @@ pub(crate) fn summarize_tallied<S: Sample>(
         positions.iter().flat_map(|pos| [pos.floor() as usize, (pos.floor() as usize + 1).min(n - 1)]).collect();
     ranks.sort_unstable();
     ranks.dedup();
-    let located = locate(buckets, &ranks);
+    let mut walk = Walk::new(buckets);
+    let located: Vec<(usize, usize)> = ranks.iter().map(|&rank| walk.up_to_rank(rank)).collect();
     // Ranks answered without gathering: zeros below everything else.
     let zero_ranks = if min == 0.0 { tally.zeros } else { 0 };
     // Heavy tails would squeeze every bin but one into the first few: bins
     // span [min, the end of the bucket holding p99.9] evenly (known from the
     // counts alone), and the last one also holds the rest of the tail.
     let tail_rank = ((RANGE_PERCENTILE / 100.0 * (nf - 1.0)).floor() as usize + 1).min(n - 1);
-    let (tail_bucket, _) = locate(buckets, &[tail_rank])[0];
+    let (tail_bucket, _) = Walk::new(buckets).up_to_rank(tail_rank);
     let upper = if tail_bucket + 1 < BUCKETS { bucket_start(tail_bucket + 1) } else { f64::INFINITY };
     let upper = upper.min(max);
     let width = if upper > min { (upper - min) / BINS as f64 } else { 1.0 };
     // The inner edges between bins, each with its bucket and the samples below that bucket.
     let edges: Vec<f64> = (1..BINS).map(|i| min + i as f64 * width).collect();
     let edge_buckets: Vec<usize> = edges.iter().map(|e| e.bucket()).collect();
-    let below_edges = counts_below(buckets, &edge_buckets);
+    let mut walk = Walk::new(buckets);
+    let below_edges: Vec<usize> = edge_buckets.iter().map(|&bucket| walk.up_to_bucket(bucket)).collect();
 
     // Dense bucket → slot map: the pass is a lookup per sample. At most 200
     // ranks (100 percentiles) and 49 edges fit the u8 slots below NONE.
@@ -368,7 +370,7 @@ pub(crate) fn summarize_tallied<S: Sample>(
     let pass = Gather { slot_of: &slot_of, sizes: &sizes };
     let mut gathered: Vec<Vec<S>> = sizes.iter().map(|&size| Vec::with_capacity(size)).collect();
     for found in on_parts(samples, threads, |_, part| gather(&pass, part)) {
-        gathered.iter_mut().zip(found).for_each(|(all, some)| all.extend(some));
+        gathered.iter_mut().enumerate().for_each(|(slot, all)| all.extend_from_slice(found.slot(slot)));
     }
 
     // Samples at or below each inner edge, then per bin; the edges come
@@ -430,65 +432,59 @@ pub(crate) fn summarize_tallied<S: Sample>(
 /// Not a slot: the sample's bucket holds nothing wanted.
 const NONE: u8 = u8::MAX;
 
-/// Buckets summed at once while walking the table: most of it is empty, or
-/// below the next wanted place.
+/// Buckets summed at once by a [`Walk`].
 const STRIDE: usize = 64;
 
-/// The sum of `buckets[from..from + STRIDE]`, or None past the table's end
-/// or off a stride boundary.
-fn stride_sum(buckets: &[u32; BUCKETS], from: usize) -> Option<usize> {
-    (from.is_multiple_of(STRIDE) && from + STRIDE <= BUCKETS)
-        .then(|| buckets[from..from + STRIDE].iter().map(|&c| c as usize).sum())
+/// A walk up the bucket table from its lowest bucket, keeping count of the
+/// samples below where it stands; it sums 64 buckets at once where it can
+/// (most of the table is empty, or below the next wanted place).
+struct Walk<'a> {
+    buckets: &'a [u32; BUCKETS],
+    bucket: usize,
+    below: usize,
 }
 
-/// For each of the sorted `ranks`: the bucket holding it, and how many
-/// samples lie in lower buckets.
-fn locate(buckets: &[u32; BUCKETS], ranks: &[usize]) -> Vec<(usize, usize)> {
-    let (mut bucket, mut below) = (0usize, 0usize);
-    ranks
-        .iter()
-        .map(|&rank| {
-            loop {
-                if let Some(stride) = stride_sum(buckets, bucket)
-                    && below + stride <= rank
-                {
-                    below += stride;
-                    bucket += STRIDE;
+impl<'a> Walk<'a> {
+    fn new(buckets: &'a [u32; BUCKETS]) -> Walk<'a> {
+        Walk { buckets, bucket: 0, below: 0 }
+    }
+
+    /// Moves on while `fits(end, below)` holds for the buckets up to `end`
+    /// (exclusive) with `below` samples beneath that end.
+    fn advance(&mut self, fits: impl Fn(usize, usize) -> bool) {
+        loop {
+            if self.bucket.is_multiple_of(STRIDE) && self.bucket + STRIDE <= BUCKETS {
+                let stride: usize = self.buckets[self.bucket..self.bucket + STRIDE].iter().map(|&c| c as usize).sum();
+                if fits(self.bucket + STRIDE, self.below + stride) {
+                    self.below += stride;
+                    self.bucket += STRIDE;
                     continue;
                 }
-                let count = buckets[bucket] as usize;
-                if below + count > rank {
-                    break;
-                }
-                below += count;
-                bucket += 1;
             }
-            (bucket, below)
-        })
-        .collect()
-}
+            if self.bucket == BUCKETS {
+                return;
+            }
+            let count = self.buckets[self.bucket] as usize;
+            if !fits(self.bucket + 1, self.below + count) {
+                return;
+            }
+            self.below += count;
+            self.bucket += 1;
+        }
+    }
 
-/// For each of the ascending `targets`: how many samples lie in lower buckets.
-fn counts_below(buckets: &[u32; BUCKETS], targets: &[usize]) -> Vec<usize> {
-    let (mut bucket, mut below) = (0usize, 0usize);
-    targets
-        .iter()
-        .map(|&target| {
-            while bucket < target {
-                match stride_sum(buckets, bucket) {
-                    Some(stride) if bucket + STRIDE <= target => {
-                        below += stride;
-                        bucket += STRIDE;
-                    }
-                    _ => {
-                        below += buckets[bucket] as usize;
-                        bucket += 1;
-                    }
-                }
-            }
-            below
-        })
-        .collect()
+    /// The bucket holding `rank` (0: the smallest), and the samples in lower
+    /// buckets. Ranks are asked in ascending order.
+    fn up_to_rank(&mut self, rank: usize) -> (usize, usize) {
+        self.advance(|_, below| below <= rank);
+        (self.bucket, self.below)
+    }
+
+    /// The samples in buckets below `target`. Targets are asked in ascending order.
+    fn up_to_bucket(&mut self, target: usize) -> usize {
+        self.advance(|end, _| end <= target);
+        self.below
+    }
 }
 
 /// What the second pass needs to know.
@@ -498,22 +494,35 @@ struct Gather<'a> {
     sizes: &'a [usize],
 }
 
-/// One part's samples in each wanted bucket.
+/// One part's samples in the wanted buckets: one array with each slot's room
+/// in turn, and where each slot's samples end.
+struct Found<S> {
+    flat: Vec<S>,
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl<S: Sample> Found<S> {
+    fn slot(&self, slot: usize) -> &[S] {
+        &self.flat[self.starts[slot]..self.ends[slot]]
+    }
+}
+
 #[inline(always)]
-fn gather_impl<S: Sample>(pass: &Gather, part: &[S]) -> Vec<Vec<S>> {
+fn gather_impl<S: Sample>(pass: &Gather, part: &[S]) -> Found<S> {
     let Gather { slot_of, sizes } = *pass;
-    let Some(&first) = part.first() else { return vec![Vec::new(); sizes.len()] };
-    // One array with each slot's room in turn, and a cursor per slot. A
-    // branch per sample, but a well-predicted one: the wanted buckets hold
-    // a few percent of the samples. (Writing every sample, the unwanted onto
-    // a spare place, chains each store to the last through that cursor.)
     let mut starts = Vec::with_capacity(sizes.len());
     let mut end = 0;
     for size in sizes {
         starts.push(end);
         end += size;
     }
+    let Some(&first) = part.first() else { return Found { flat: Vec::new(), ends: starts.clone(), starts } };
     let mut flat = vec![first; end];
+    // A cursor per slot. A branch per sample, but a well-predicted one: the
+    // wanted buckets hold a few percent of the samples. (Writing every
+    // sample, the unwanted onto a spare place, chains each store to the last
+    // through that cursor.)
     let mut cursor = starts.clone();
     let mut keep = |x: S, bucket: usize| {
         let slot = slot_of[bucket];
@@ -534,10 +543,10 @@ fn gather_impl<S: Sample>(pass: &Gather, part: &[S]) -> Vec<Vec<S>> {
     for &x in eights.remainder() {
         keep(x, x.bucket());
     }
-    starts.iter().zip(&cursor).map(|(&start, &end)| flat[start..end].to_vec()).collect()
+    Found { flat, starts, ends: cursor }
 }
 
-multiversion!(fn gather<S: Sample>(pass: &Gather, part: &[S]) -> Vec<Vec<S>> = gather_impl);
+multiversion!(fn gather<S: Sample>(pass: &Gather, part: &[S]) -> Found<S> = gather_impl);
 
 /// The share of `samples` above `loss`.
 pub fn exceedance<S: Sample>(samples: &[S], loss: f64) -> f64 {
